@@ -1,0 +1,98 @@
+//! The one error type Kotlin and Swift see. Every core error is mapped here, in one place, to a
+//! variant a UI can act on; the detail is in the user's language.
+
+use yannong_core::curing::RecipeError;
+use yannong_core::store::StoreError;
+use yannong_core::text::Locale;
+
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum YannongError {
+    /// The caller sent something unusable; `field` (and `step`, zero-based) say where.
+    #[error("{detail}")]
+    InvalidInput {
+        detail: String,
+        field: Option<String>,
+        step: Option<u32>,
+    },
+    #[error("{detail}")]
+    NotFound { detail: String },
+    /// The local database or disk failed; `disk_full` asks the user to free space.
+    #[error("{detail}")]
+    Storage { detail: String, disk_full: bool },
+    /// Stored or received data failed a check (corrupt file, bad signature).
+    #[error("{detail}")]
+    Integrity { detail: String },
+    /// The call was cancelled before it finished.
+    #[error("cancelled")]
+    Cancelled,
+    /// A bug in the core; the detail is for the bug report.
+    #[error("{detail}")]
+    Internal { detail: String },
+}
+
+impl YannongError {
+    pub(crate) fn from_recipe(e: RecipeError, locale: Locale) -> YannongError {
+        let reason = e.reason().map(|t| t.get(locale).to_owned());
+        match e {
+            RecipeError::Step {
+                index, code, field, ..
+            } => YannongError::InvalidInput {
+                detail: match locale {
+                    Locale::Zh => format!(
+                        "第 {} 步（{code}）{field}：{}",
+                        index + 1,
+                        reason.unwrap_or_default()
+                    ),
+                    Locale::En => format!(
+                        "step {} ({code}), {field}: {}",
+                        index + 1,
+                        reason.unwrap_or_default()
+                    ),
+                },
+                field: Some(field.to_owned()),
+                step: u32::try_from(index).ok(),
+            },
+            RecipeError::Field { field, .. } => YannongError::InvalidInput {
+                detail: format!("{field}: {}", reason.unwrap_or_default()),
+                field: Some(field.to_owned()),
+                step: None,
+            },
+            RecipeError::Advances(_) => YannongError::InvalidInput {
+                detail: reason.unwrap_or_default(),
+                field: Some("step_advances".to_owned()),
+                step: None,
+            },
+            e @ (RecipeError::Json { .. } | RecipeError::TooLarge { .. }) => {
+                YannongError::InvalidInput {
+                    detail: e.to_string(),
+                    field: None,
+                    step: None,
+                }
+            }
+            e @ RecipeError::BuiltIn(_) => YannongError::InvalidInput {
+                detail: e.to_string(),
+                field: Some("id".to_owned()),
+                step: None,
+            },
+            e @ RecipeError::NotFound(_) => YannongError::NotFound {
+                detail: e.to_string(),
+            },
+            RecipeError::Cancelled => YannongError::Cancelled,
+            RecipeError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<StoreError> for YannongError {
+    fn from(e: StoreError) -> YannongError {
+        match e {
+            StoreError::Corrupt(_) => YannongError::Integrity {
+                detail: e.to_string(),
+            },
+            e => YannongError::Storage {
+                disk_full: e.is_disk_full(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Yannong's FFI seam: thin UniFFI wrappers over `yannong-core`, the one tokio runtime and the
+//! one public error type. Kotlin and Swift see only the types declared here.
+
+uniffi::setup_scaffolding!();
+
+mod curing;
+mod diagnostics;
+mod error;
+mod logging;
+mod runtime;
+mod types;
+mod yannong;
+
+pub use curing::*;
+pub use diagnostics::*;
+pub use error::YannongError;
+pub use logging::{LogLevel, LogRecord, LogSink, clear_log_sink, set_log_sink};
+pub use types::*;
+pub use yannong::{Yannong, YannongConfig};
+
+/// Version of the Rust core the app is running, for "about" screens and bug reports.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

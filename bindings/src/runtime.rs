@@ -1,0 +1,59 @@
+//! The bindings' one tokio runtime, created on first use. Blocking work (SQLite, curve
+//! sampling) runs on its blocking pool so no call ever blocks the app's UI thread.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use tokio::runtime::Runtime;
+use yannong_core::curing::Cancel;
+
+use crate::YannongError;
+
+pub(crate) fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(8)
+            .thread_name("yannong")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the Yannong runtime: {e}"))
+    })
+}
+
+/// Sets the flag when the awaiting future is dropped (Kotlin coroutine or Swift task cancelled).
+struct CancelOnDrop(Arc<Cancel>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `f` on the blocking pool. If the caller stops waiting, `f` sees its cancel flag set.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, YannongError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Cancel) -> Result<T, YannongError> + Send + 'static,
+{
+    let cancel = Arc::new(Cancel::new(false));
+    let guard = CancelOnDrop(Arc::clone(&cancel));
+    let result = runtime().spawn_blocking(move || f(&cancel)).await;
+    // Finished: the flag no longer matters, but dropping the guard here keeps it simple.
+    drop(guard);
+    result.map_err(|e| match e.try_into_panic() {
+        Ok(panic) => YannongError::Internal {
+            detail: format!("core panicked: {}", panic_message(&panic)),
+        },
+        Err(_) => YannongError::Cancelled,
+    })?
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

@@ -1,0 +1,12 @@
+//! Yannong core: the whole app logic in pure Rust. No FFI attributes live here; `yannong-ffi`
+//! wraps these types for Kotlin and Swift.
+
+#![forbid(unsafe_code)]
+
+pub mod curing;
+pub mod store;
+pub mod text;
+pub mod time;
+
+pub use text::Text;
+pub use time::Timestamp;

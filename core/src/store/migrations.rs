@@ -1,0 +1,69 @@
+//! Versioned schema. Append new migrations at the end; never edit one that has shipped.
+//! `tests::upgrades_from_every_earlier_version` builds a database at each earlier version and
+//! upgrades it, so every new entry is covered automatically.
+
+use std::sync::LazyLock;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+
+use super::StoreError;
+
+/// Every migration, in order. Index `i` brings the schema to version `i + 1`.
+pub(crate) const STEPS: &[&str] = &[
+    // 1: facts about the database itself (who created it and when), for support and bug reports.
+    "CREATE TABLE app_meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO app_meta (key, value) VALUES ('created_at_ms', CAST(unixepoch('subsec') * 1000 AS INTEGER));",
+    // 2: recipes technicians imported or edited; the JSON is the validated export format.
+    "CREATE TABLE custom_recipes (
+        id         TEXT PRIMARY KEY NOT NULL,
+        json       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;",
+];
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect()));
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> u32 {
+    STEPS.len() as u32
+}
+
+/// Brings `conn` to the latest schema in one transaction: all pending steps apply, or none.
+pub(crate) fn migrate_to_latest(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate(&MIGRATIONS, conn, None)
+}
+
+/// Brings `conn` to `version` (tests use this to build databases of earlier versions).
+pub(crate) fn migrate(
+    migrations: &Migrations<'_>,
+    conn: &mut Connection,
+    version: Option<usize>,
+) -> Result<(), StoreError> {
+    let found = schema_version(conn)?;
+    let result = match version {
+        None => migrations.to_latest(conn),
+        Some(v) => migrations.to_version(conn, v),
+    };
+    result.map_err(|e| match e {
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => StoreError::TooNew {
+            found,
+            supported: latest_version(),
+        },
+        rusqlite_migration::Error::RusqliteError { query: _, err } => StoreError::Sqlite(err),
+        other => StoreError::Migration(other.to_string()),
+    })
+}
+
+/// The schema version stored in the database (0 for a new, empty file).
+pub(crate) fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("schema version {v}")))
+}

@@ -1,0 +1,94 @@
+//! The app's one SQLite database: WAL, foreign keys, busy timeout, one writer connection and a
+//! small pool of read-only connections, versioned migrations.
+
+mod connection;
+mod error;
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, Transaction};
+
+pub use error::StoreError;
+
+/// File name of the database inside the app's data directory.
+pub const DB_FILE_NAME: &str = "yannong.db";
+
+/// Readers kept open; phones have few cores and WAL readers are cheap.
+const READERS: usize = 2;
+
+/// Handle to the database. `Send + Sync`; share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) `yannong.db` in `dir` and migrates it to the current schema.
+    pub fn open_in_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Store::open(&dir.join(DB_FILE_NAME))
+    }
+
+    /// Opens the database file at `path` and migrates it to the current schema. A database
+    /// written by a newer app version is refused with [`StoreError::TooNew`], untouched.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut writer = connection::open_writer(path)?;
+        migrations::migrate_to_latest(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| connection::open_reader(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        tracing::debug!(path = %path.display(), "store opened");
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction, committed only if `f` succeeds.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a read-only connection; concurrent with the writer thanks to WAL.
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let conn = self
+            .readers
+            .iter()
+            .find_map(|r| r.try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[0]));
+        f(&conn)
+    }
+
+    /// The schema version the database is at (always the latest once opened).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        self.read(migrations::schema_version)
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-call; SQLite rolled back whatever it
+/// was doing, so the connection is still sound.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+use std::sync::Arc;
+
+use rusqlite::OptionalExtension;
+use rusqlite_migration::{M, Migrations};
+use tempfile::TempDir;
+
+use super::connection::open_writer;
+use super::migrations::{STEPS, latest_version, migrate, schema_version};
+use super::*;
+
+fn table_names(conn: &Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn migrations_up_to(steps: &[&'static str]) -> Migrations<'static> {
+    Migrations::new(steps.iter().map(|s| M::up(s)).collect())
+}
+
+/// Rows a user could have created at each schema version; each must survive every upgrade.
+fn insert_fixture(conn: &Connection, version: u32) {
+    if version >= 2 {
+        conn.execute(
+            "INSERT INTO custom_recipes (id, json, created_at, updated_at) VALUES ('kept', '{}', 1, 2)",
+            [],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn migration_list_is_valid() {
+    migrations_up_to(STEPS).validate().unwrap();
+}
+
+#[test]
+fn new_database_is_at_latest_version_with_wal_and_foreign_keys() {
+    let dir = TempDir::new().unwrap();
+    let store = Store::open_in_dir(&dir.path().join("nested")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    store
+        .read(|c| {
+            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            assert_eq!(mode, "wal");
+            let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            assert_eq!(fk, 1);
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn upgrades_from_every_earlier_version() {
+    for from in 0..latest_version() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        {
+            let mut conn = open_writer(&path).unwrap();
+            if from > 0 {
+                migrate(&migrations_up_to(&STEPS[..from as usize]), &mut conn, None).unwrap();
+            }
+            assert_eq!(schema_version(&conn).unwrap(), from);
+            insert_fixture(&conn, from);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            latest_version(),
+            "from {from}"
+        );
+        let kept: Option<String> = store
+            .read(|c| {
+                c.query_row(
+                    "SELECT json FROM custom_recipes WHERE id = 'kept'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .unwrap();
+        assert_eq!(
+            kept.is_some(),
+            from >= 2,
+            "fixture rows survive the upgrade from {from}"
+        );
+    }
+}
+
+#[test]
+fn failed_migration_leaves_the_database_as_it_was() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    let mut conn = open_writer(&path).unwrap();
+    migrate(&migrations_up_to(&STEPS[..1]), &mut conn, None).unwrap();
+    let before = table_names(&conn);
+
+    // The real later steps followed by a broken one: none of them may stick.
+    let mut broken: Vec<&'static str> = STEPS.to_vec();
+    broken.push("CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);");
+    let err = migrate(&migrations_up_to(&broken), &mut conn, None).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Sqlite(_) | StoreError::Migration(_)),
+        "{err:?}"
+    );
+    assert_eq!(schema_version(&conn).unwrap(), 1);
+    assert_eq!(table_names(&conn), before);
+}
+
+#[test]
+fn database_from_a_newer_app_is_refused_untouched() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let mut conn = open_writer(&path).unwrap();
+        let mut future: Vec<&'static str> = STEPS.to_vec();
+        future.push("CREATE TABLE from_the_future (x INTEGER);");
+        migrate(&migrations_up_to(&future), &mut conn, None).unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    match err {
+        StoreError::TooNew { found, supported } => {
+            assert_eq!(found, latest_version() + 1);
+            assert_eq!(supported, latest_version());
+        }
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+    let conn = open_writer(&path).unwrap();
+    assert_eq!(schema_version(&conn).unwrap(), latest_version() + 1);
+    assert!(table_names(&conn).contains(&"from_the_future".to_owned()));
+}
+
+#[test]
+fn garbage_file_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    std::fs::write(
+        &path,
+        b"this is not a database, just some bytes the disk kept",
+    )
+    .unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
+    assert!(err.to_string().contains("not a database"), "{err}");
+}
+
+#[test]
+fn failed_write_transaction_rolls_back() {
+    let dir = TempDir::new().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let res: Result<(), StoreError> = store.write(|tx| {
+        tx.execute(
+            "INSERT INTO custom_recipes (id, json, created_at, updated_at) VALUES ('a', '{}', 1, 1)",
+            [],
+        )?;
+        Err(StoreError::Corrupt("caller changed its mind".into()))
+    });
+    assert!(res.is_err());
+    let n: i64 = store
+        .read(|c| c.query_row("SELECT COUNT(*) FROM custom_recipes", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn readers_see_committed_writes_and_cannot_write() {
+    let dir = TempDir::new().unwrap();
+    let store = Arc::new(Store::open_in_dir(dir.path()).unwrap());
+    let writers: Vec<_> = (0..4)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                store
+                    .write(|tx| {
+                        tx.execute(
+                            "INSERT INTO custom_recipes (id, json, created_at, updated_at) VALUES (?1, '{}', 1, 1)",
+                            [format!("r{i}")],
+                        )
+                        .map_err(StoreError::from)
+                    })
+                    .unwrap();
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let n: i64 = store
+        .read(|c| c.query_row("SELECT COUNT(*) FROM custom_recipes", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(n, 4);
+    let err = store
+        .read(|c| c.execute("DELETE FROM custom_recipes", []))
+        .unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
+}
