@@ -31,9 +31,8 @@ pub fn builtin_recipes() -> &'static [Recipe] {
 /// A built-in recipe by id, including derived ids such as `upper+high-water`.
 pub fn builtin_recipe(id: &str) -> Option<Recipe> {
     let mut parts = id.split(ADJUSTMENT_SEPARATOR);
-    let base = BUILTIN
-        .iter()
-        .find(|r| Some(r.id.as_str()) == parts.next())?;
+    let base_id = parts.next()?;
+    let base = BUILTIN.iter().find(|r| r.id == base_id)?;
     let mut recipe = base.clone();
     let mut applied = Vec::new();
     for adj_id in parts {

@@ -1,0 +1,93 @@
+//! The `yannong` binary as a user runs it.
+
+use std::process::Command;
+
+use yannong_core::curing::Recipe;
+
+fn yannong(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_yannong"))
+        .args(args)
+        .output()
+        .expect("run yannong")
+}
+
+const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+#[test]
+fn demo_prints_recipes_and_writes_a_picture_per_recipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pictures");
+    let run = yannong(&["demo", "--out", out.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    for id in ["lower", "middle", "upper"] {
+        assert!(stdout.contains(&format!("{id} — ")), "{stdout}");
+        let png = std::fs::read(out.join(format!("curve-{id}.png"))).unwrap();
+        assert!(png.starts_with(PNG_MAGIC), "curve-{id}.png is not a PNG");
+        assert!(png.len() > 20_000, "curve-{id}.png is suspiciously small");
+    }
+    assert!(stdout.contains("total: 158 h nominal"), "{stdout}");
+}
+
+#[test]
+fn recipes_json_is_the_importable_exchange_format() {
+    let run = yannong(&["recipes", "--json"]);
+    assert!(run.status.success());
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
+    let ids: Vec<String> = all
+        .iter()
+        .map(|v| Recipe::from_json(&v.to_string()).unwrap().id)
+        .collect();
+    assert_eq!(ids, ["lower", "middle", "upper"]);
+}
+
+#[test]
+fn curve_of_an_adjusted_recipe_with_a_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("c.png");
+    let run = yannong(&[
+        "curve",
+        "--recipe",
+        "middle+under-ripe",
+        "--png",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    // Under-ripe leaves yellow 1 °C lower than the default's 35 °C.
+    assert!(stdout.contains("Y0   yellowing       34.0"), "{stdout}");
+    assert!(std::fs::read(&png).unwrap().starts_with(PNG_MAGIC));
+}
+
+#[test]
+fn curve_from_an_invalid_file_fails_naming_step_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.json");
+    let mut recipe: serde_json::Value =
+        serde_json::from_str(&yannong_core::curing::builtin_recipes()[1].to_json()).unwrap();
+    recipe["id"] = "bad".into();
+    recipe["steps"][2]["wet_bulb_c"] = 50.0.into();
+    std::fs::write(&file, recipe.to_string()).unwrap();
+    let run = yannong(&["curve", "--file", file.to_str().unwrap()]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("step 3 (Y2), field `wet_bulb_c`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_recipe_is_a_clear_error() {
+    let run = yannong(&["curve", "--recipe", "sideways"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no built-in recipe `sideways`"));
+}
