@@ -40,11 +40,11 @@ where
     let cancel = Arc::new(Cancel::new(false));
     let guard = CancelOnDrop(Arc::clone(&cancel));
     let result = runtime().spawn_blocking(move || f(&cancel)).await;
-    // Finished: the flag no longer matters, but dropping the guard here keeps it simple.
+    // The work is over, so raising the flag now (as the guard does) changes nothing.
     drop(guard);
     result.map_err(|e| match e.try_into_panic() {
         Ok(panic) => YannongError::Internal {
-            detail: format!("core panicked: {}", panic_message(&panic)),
+            detail: format!("core panicked: {}", panic_message(&*panic)),
         },
         Err(_) => YannongError::Cancelled,
     })?
@@ -56,4 +56,56 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn dropping_the_caller_sets_the_cancel_flag() {
+        let (started_tx, started_rx) = mpsc::channel();
+        let (seen_tx, seen_rx) = mpsc::channel();
+        let fut = blocking(move |cancel| {
+            started_tx.send(()).unwrap();
+            while !cancel.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            seen_tx.send(()).unwrap();
+            Err::<(), _>(YannongError::Cancelled)
+        });
+        block_on(async {
+            let mut fut = Box::pin(fut);
+            // Start the work, then abandon the future the way a cancelled coroutine does.
+            tokio::select! {
+                _ = &mut fut => panic!("finished without being cancelled"),
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+        });
+        started_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        seen_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the blocking work saw the cancel flag");
+    }
+
+    #[test]
+    fn a_panic_in_the_core_is_an_internal_error() {
+        let err =
+            block_on(blocking(|_| -> Result<(), YannongError> { panic!("boom") })).unwrap_err();
+        assert!(
+            matches!(&err, YannongError::Internal { detail } if detail.contains("boom")),
+            "{err:?}"
+        );
+    }
 }
