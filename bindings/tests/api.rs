@@ -1,6 +1,8 @@
 //! The FFI surface as Kotlin and Swift see it, driven from Rust: error mapping, locale,
 //! time types and cancellation.
 
+#![allow(clippy::unwrap_used)] // test helpers may panic
+
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
