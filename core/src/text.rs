@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user-facing string in both app languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Text {
     pub zh: String,
     pub en: String,

@@ -42,7 +42,7 @@ enum Which {
 struct Change {
     stage: Stage,
     which: Which,
-    /// Only steps whose (base) dry-bulb target is at most this.
+    /// Only steps whose dry-bulb target (as left by earlier changes) is at most this.
     #[serde(default)]
     dry_bulb_at_most_c: Option<f64>,
     #[serde(default)]

@@ -192,6 +192,8 @@ fn check_inputs(
     ambient_c: f64,
     advances: &[Timestamp],
 ) -> Result<(), RecipeError> {
+    // Recipe fields are public, so a caller may hand over one that never passed validation.
+    recipe.validate()?;
     if !(-20.0..=50.0).contains(&ambient_c) {
         return Err(RecipeError::field(
             "ambient_c",

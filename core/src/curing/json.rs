@@ -16,7 +16,11 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A real recipe is a few KB; anything far larger is not a recipe.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
 const MAX_STEPS: usize = 40;
-const MAX_TEXT_CHARS: usize = 500;
+/// Longest texts accepted, in characters: a name fits a title bar, a leaf state a table cell,
+/// a description (with the notes of its adjustments) a screen.
+const MAX_NAME_CHARS: usize = 120;
+const MAX_STATE_CHARS: usize = 200;
+const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Barn controllers work between ambient and ~75 °C; outside that a number is a typo.
 pub const TEMP_RANGE_C: (f64, f64) = (25.0, 75.0);
 /// Slower than 0.1 °C/h or faster than 5 °C/h is not a curing ramp (domain doc: 0.25–2).
@@ -126,8 +130,13 @@ impl Recipe {
     /// Checks every rule a recipe must follow; see the constants above for the limits.
     pub fn validate(&self) -> Result<(), RecipeError> {
         validate_id(&self.id)?;
-        validate_text("name", &self.name, true)?;
-        validate_text("description", &self.description, false)?;
+        validate_text("name", &self.name, true, MAX_NAME_CHARS)?;
+        validate_text(
+            "description",
+            &self.description,
+            false,
+            MAX_DESCRIPTION_CHARS,
+        )?;
         if self.steps.is_empty() || self.steps.len() > MAX_STEPS {
             return Err(RecipeError::field(
                 "steps",
@@ -243,15 +252,20 @@ fn validate_id(id: &str) -> Result<(), RecipeError> {
     }
 }
 
-fn validate_text(field: &'static str, text: &Text, required: bool) -> Result<(), RecipeError> {
+fn validate_text(
+    field: &'static str,
+    text: &Text,
+    required: bool,
+    max_chars: usize,
+) -> Result<(), RecipeError> {
     if required && text.zh.trim().is_empty() && text.en.trim().is_empty() {
         return Err(RecipeError::field(field, "不能为空", "must not be empty"));
     }
-    if text.zh.chars().count() > MAX_TEXT_CHARS || text.en.chars().count() > MAX_TEXT_CHARS {
+    if text.zh.chars().count() > max_chars || text.en.chars().count() > max_chars {
         return Err(RecipeError::field(
             field,
-            format!("太长（最多 {MAX_TEXT_CHARS} 字）"),
-            format!("too long (at most {MAX_TEXT_CHARS} characters)"),
+            format!("太长（最多 {max_chars} 字）"),
+            format!("too long (at most {max_chars} characters)"),
         ));
     }
     Ok(())
@@ -341,6 +355,15 @@ fn validate_step(i: usize, s: &Step) -> Result<(), RecipeError> {
             "ends_when",
             "请写明结束本步的烟叶状态".into(),
             "say which leaf state ends the step".into(),
+        );
+    }
+    if s.ends_when.zh.chars().count() > MAX_STATE_CHARS
+        || s.ends_when.en.chars().count() > MAX_STATE_CHARS
+    {
+        return err(
+            "ends_when",
+            format!("烟叶状态太长（最多 {MAX_STATE_CHARS} 字）"),
+            format!("leaf state is too long (at most {MAX_STATE_CHARS} characters)"),
         );
     }
     Ok(())

@@ -22,3 +22,6 @@ pub use deviation::{
 };
 pub use error::RecipeError;
 pub use recipe::{LeafPosition, Maturity, Recipe, Stage, Step, WaterContent};
+
+#[cfg(test)]
+mod tests;

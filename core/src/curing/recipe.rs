@@ -132,7 +132,9 @@ pub struct Recipe {
 impl Recipe {
     /// Nominal duration of the whole cure in hours, ramping from `ambient_c`.
     pub fn nominal_hours(&self, ambient_c: f64) -> f64 {
-        let first = &self.steps[0];
+        let Some(first) = self.steps.first() else {
+            return 0.0;
+        };
         let (mut dry, mut wet) = (ambient_c, ambient_c - (first.dry_bulb_c - first.wet_bulb_c));
         let mut total = 0.0;
         for step in &self.steps {
