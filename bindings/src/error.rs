@@ -5,7 +5,10 @@ use yannong_core::curing::RecipeError;
 use yannong_core::store::StoreError;
 use yannong_core::text::Locale;
 
+/// `Display` is exported so Swift's `localizedDescription` and Kotlin's `toString()` show the
+/// user-facing detail rather than a dump of the enum.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum YannongError {
     /// The caller sent something unusable; `field` (and `step`, zero-based) say where.
     #[error("{detail}")]

@@ -1,0 +1,403 @@
+// Checks of the Swift API against the real Rust core. Plain top-level Swift (no XCTest, which a
+// bare Linux toolchain may lack): each `test` is one check; the last line printed is
+// "N passed, N failed" and the exit status is 1 if any check failed.
+//
+// Run on Linux by `cargo xtask test` (Swift in a trixie chroot), on a Mac with `swift run YannongChecks`.
+
+import Foundation
+#if canImport(Yannong)
+import Yannong
+#endif
+
+// MARK: - A tiny harness
+
+@MainActor final class Tally {
+    var passed = 0
+    var failed = 0
+}
+
+let tally = Tally()  // top-level code: main-actor isolated
+
+/// Collects the failed expectations of one check. Checks run one after another on the main actor.
+@MainActor final class Check {
+    private(set) var failures: [String] = []
+    private(set) var notes: [String] = []
+
+    /// Something worth seeing in the log even when the check passes.
+    func note(_ text: String) {
+        notes.append(text)
+    }
+
+    func expect(_ ok: Bool, _ what: @autoclosure () -> String, line: UInt = #line) {
+        if !ok { failures.append("line \(line): \(what())") }
+    }
+
+    func equal<T: Equatable>(_ actual: T, _ expected: T, _ what: String, line: UInt = #line) {
+        expect(actual == expected, "\(what): expected \(expected), got \(actual)", line: line)
+    }
+
+    func close(_ actual: Double, _ expected: Double, _ what: String, within: Double = 1e-6,
+               line: UInt = #line) {
+        expect(abs(actual - expected) <= within, "\(what): expected \(expected), got \(actual)",
+               line: line)
+    }
+
+    func fail(_ what: String, line: UInt = #line) {
+        failures.append("line \(line): \(what)")
+    }
+
+    /// Runs `body`, which must throw; returns the error.
+    func error(_ what: String, line: UInt = #line, _ body: () async throws -> Void) async -> Error? {
+        do {
+            try await body()
+            fail("\(what): expected an error, got none", line: line)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+@MainActor func test(_ name: String, _ body: (Check) async throws -> Void) async {
+    let check = Check()
+    let started = Date()
+    do {
+        try await body(check)
+    } catch {
+        check.fail("unexpected error: \(error)")
+    }
+    let ms = Int(Date().timeIntervalSince(started) * 1000)
+    if check.failures.isEmpty {
+        tally.passed += 1
+        print("PASS \(name) (\(ms) ms)")
+        for n in check.notes { print("     \(n)") }
+    } else {
+        tally.failed += 1
+        print("FAIL \(name) (\(ms) ms)")
+        for f in check.failures { print("     \(f)") }
+    }
+}
+
+/// Seconds between two dates, rounded to whole milliseconds (the core's clock resolution).
+func millis(_ from: Date, _ to: Date) -> Int64 {
+    Int64(((to.timeIntervalSince1970 - from.timeIntervalSince1970) * 1000).rounded())
+}
+
+// MARK: - Fixtures
+
+let root = FileManager.default.temporaryDirectory
+    .appendingPathComponent("yannong-checks-\(UUID().uuidString)", isDirectory: true)
+let english = Locale(identifier: "en_US")
+/// A whole second, so times cross the FFI exactly.
+let start = Date(timeIntervalSince1970: 1_750_000_000)
+
+func recipeJSON(id: String, colourFixingWetBulb: Double = 37) -> String {
+    """
+    {
+      "format": 1,
+      "id": "\(id)",
+      "name": { "zh": "检查用配方", "en": "Check recipe" },
+      "position": "middle",
+      "description": { "zh": "Swift 检查", "en": "Swift checks" },
+      "steps": [
+        { "code": "Y1", "stage": "yellowing", "dry_bulb_c": 36, "wet_bulb_c": 34,
+          "ramp_c_per_h": 1, "hold_min_h": 10, "hold_nominal_h": 20, "hold_max_h": 30,
+          "ends_when": { "zh": "八成黄", "en": "80 % yellow" } },
+        { "code": "C1", "stage": "colour_fixing", "dry_bulb_c": 46,
+          "wet_bulb_c": \(colourFixingWetBulb),
+          "ramp_c_per_h": 1, "hold_min_h": 8, "hold_nominal_h": 12, "hold_max_h": 20,
+          "ends_when": { "zh": "叶片全干", "en": "Leaf blades dry" } },
+        { "code": "S1", "stage": "stem_drying", "dry_bulb_c": 68, "wet_bulb_c": 40,
+          "ramp_c_per_h": 1, "hold_min_h": 10, "hold_nominal_h": 20, "hold_max_h": 30,
+          "ends_when": { "zh": "主脉全干", "en": "Midribs dry" } }
+      ]
+    }
+    """
+}
+
+// MARK: - Checks
+
+var client = try await YannongClient.open(dataDirectory: root, locale: english)
+
+await test("core version and FFI probes") { t in
+    t.expect(!YannongClient.coreVersion.isEmpty, "core version is empty")
+    t.equal(diagnosticsPing(n: 41), 42, "ping")
+    t.equal(diagnosticsChecksum(data: Data([1, 2, 255])), 258, "checksum by copy")
+    t.equal(diagnosticsChecksumDirect(data: Data([1, 2, 255])), 258, "checksum direct")
+}
+
+await test("open creates the database in the data directory") { t in
+    t.equal(client.dataDirectory.path, root.standardizedFileURL.path, "data directory")
+    t.equal(client.databaseURL.deletingLastPathComponent().standardizedFileURL.path,
+            root.standardizedFileURL.path, "database folder")
+    t.expect(FileManager.default.fileExists(atPath: client.databaseURL.path),
+             "no database file at \(client.databaseURL.path)")
+    t.equal(client.languageTag, "en-US", "language tag")
+}
+
+await test("open refuses a URL that is not a file URL") { t in
+    let e = await t.error("open(https:)") {
+        _ = try await YannongClient.open(dataDirectory: URL(string: "https://example.com/x")!)
+    }
+    t.equal((e as? YannongError)?.field, "data_dir", "field of \(String(describing: e))")
+}
+
+await test("three built-in recipes, middle starts at 35/33.5 °C") { t in
+    let recipes = try await client.recipes()
+    t.equal(recipes.map(\.id), ["lower", "middle", "upper"], "ids")
+    t.expect(recipes.allSatisfy { $0.source == .builtIn }, "all built in")
+    t.equal(recipes.map(\.position), [.lower, .middle, .upper], "positions")
+    guard let middle = recipes.first(where: { $0.id == "middle" }) else { return t.fail("no middle") }
+    let first = middle.steps[0]
+    t.close(first.dryBulbC, 35, "middle step 1 dry bulb")
+    t.close(first.wetBulbC, 33.5, "middle step 1 wet bulb")
+    t.equal(first.stage, .yellowing, "middle step 1 stage")
+    t.equal(middle.name.text, middle.name.en, "English client reads English names")
+    t.expect(middle.nominalDuration > 24 * 3600, "nominal duration \(middle.nominalDuration) s")
+    let again = try await client.recipe(id: "middle")
+    t.equal(again, middle, "recipe(id:) equals the listed one")
+}
+
+await test("recipeForLeaf(.upper, .underRipe, .high)") { t in
+    let r = try await client.recipeForLeaf(position: .upper, maturity: .underRipe, water: .high)
+    t.equal(r.id, "upper+under-ripe+high-water", "id")
+    t.equal(r.position, .upper, "position")
+    t.equal(r.source, .builtIn, "source")
+    let byId = try await client.recipe(id: r.id)
+    t.equal(byId.steps, r.steps, "recipe(id:) of an adjusted id gives the same steps")
+    let plain = try await client.recipeForLeaf(position: .middle)
+    t.equal(plain.id, "middle", "defaults are ripe + normal water")
+}
+
+await test("expected curve at 1 h follows the core's sampling rule") { t in
+    let middle = try await client.recipe(id: "middle")
+    let curve = try await client.expectedCurve(
+        timeline: CureTimeline(recipeId: "middle", start: start), resolution: 3600)
+    t.equal(curve.recipeId, "middle", "recipe id")
+    t.equal(curve.start, start, "start")
+    guard let first = curve.points.first, let last = curve.points.last else {
+        return t.fail("no points")
+    }
+    t.equal(first.time, start, "first point at the start")
+    t.close(first.dryBulbC, 25, "first dry bulb = default ambient")
+    t.close(first.wetBulbC, 25 - (35 - 33.5), "first wet bulb keeps step 1's depression")
+    t.equal(first.step, 0, "first step")
+    // core/src/curing/curve.rs `sample`: start, start + r, ... while < end, then end itself.
+    let span = millis(curve.start, curve.end)
+    let every: Int64 = 3_600_000
+    let expected = Int(span / every + (span % every == 0 ? 1 : 2))
+    t.equal(curve.points.count, expected, "point count for \(span) ms")
+    t.equal(last.time, curve.end, "last point at the end")
+    t.equal(last.step, UInt32(middle.steps.count - 1), "last point in the last step")
+    for (i, p) in curve.points.dropLast().enumerated() where millis(start, p.time) != Int64(i) * every {
+        t.fail("point \(i) at \(millis(start, p.time)) ms")
+        break
+    }
+    t.close(Double(span) / 1000, middle.nominalDuration, "span = nominal duration", within: 0.002)
+    t.equal(curve.steps.count, middle.steps.count, "one window per step")
+    t.equal(curve.nominal.first?.time, start, "nominal starts at the start")
+    t.expect(curve.fastest.last!.time <= curve.end && curve.end <= curve.slowest.last!.time,
+             "fastest ≤ nominal ≤ slowest end")
+}
+
+await test("bad resolutions fail with InvalidInput(resolution), no crash") { t in
+    let timeline = CureTimeline(recipeId: "middle", start: start)
+    for r in [0.5, 0, -1, .nan, .infinity] {
+        let e = await t.error("resolution \(r)") {
+            _ = try await client.expectedCurve(timeline: timeline, resolution: r)
+        }
+        t.equal((e as? YannongError)?.field, "resolution", "field for \(r): \(String(describing: e))")
+    }
+}
+
+await test("invalid recipe: wet bulb above dry bulb in step 2") { t in
+    let e = await t.error("import") {
+        _ = try await client.importRecipe(json: recipeJSON(id: "bad", colourFixingWetBulb: 48))
+    }
+    guard let error = e as? YannongError, case let .InvalidInput(detail, field, step) = error else {
+        return t.fail("expected YannongError.InvalidInput, got \(String(describing: e))")
+    }
+    t.equal(field, "wet_bulb_c", "field")
+    t.equal(step, 1, "step (zero-based)")
+    t.equal(error.field, "wet_bulb_c", "field accessor")
+    t.equal(error.step, 1, "step accessor")
+    t.equal(error.message, detail, "message accessor")
+    t.expect(detail.contains("step 2"), "English detail counts from one: \(detail)")
+    t.expect(error.isPermanent, "invalid input is permanent")
+    let ids = try await client.recipes().map(\.id)
+    t.expect(!ids.contains("bad"), "invalid recipe was not saved")
+}
+
+await test("messages follow the client's language") { t in
+    let zh = try await YannongClient.open(
+        dataDirectory: root.appendingPathComponent("zh"), locale: Locale(identifier: "zh_Hans_CN"))
+    let e = await t.error("import") {
+        _ = try await zh.importRecipe(json: recipeJSON(id: "bad", colourFixingWetBulb: 48))
+    }
+    let message = (e as? YannongError)?.message ?? ""
+    t.expect(message.contains("湿球"), "Chinese message: \(message)")
+    let middle = try await zh.recipe(id: "middle")
+    t.equal(middle.name.text, middle.name.zh, "Chinese client reads Chinese names")
+}
+
+await test("import, export and delete a custom recipe; NotFound") { t in
+    let saved = try await client.importRecipe(json: recipeJSON(id: "swift-check"))
+    t.equal(saved.id, "swift-check", "id")
+    t.equal(saved.source, .custom, "source")
+    t.equal(saved.steps.map(\.code), ["Y1", "C1", "S1"], "step codes")
+    t.equal(try await client.recipes().map(\.id), ["lower", "middle", "upper", "swift-check"],
+            "custom recipes come after the built-ins")
+    let json = try await client.exportRecipe(id: "swift-check")
+    t.expect(json.contains("\"swift-check\""), "export names the id")
+    let again = try await client.importRecipe(json: json)
+    t.equal(again, saved, "exported JSON imports to the same recipe")
+    let builtIn = try await client.exportRecipe(id: "upper")
+    t.expect(builtIn.contains("\"upper\""), "built-ins export too")
+
+    try await client.deleteRecipe(id: "swift-check")
+    t.equal(try await client.recipes().count, 3, "deleted")
+    for (what, body) in [
+        ("recipe(id:)", { _ = try await client.recipe(id: "swift-check") }),
+        ("delete again", { try await client.deleteRecipe(id: "swift-check") }),
+        ("export", { _ = try await client.exportRecipe(id: "nope") }),
+    ] as [(String, () async throws -> Void)] {
+        let e = await t.error(what, body)
+        guard case .NotFound? = e as? YannongError else {
+            t.fail("\(what): expected NotFound, got \(String(describing: e))")
+            continue
+        }
+    }
+    let e = await t.error("delete a built-in") { try await client.deleteRecipe(id: "middle") }
+    t.equal((e as? YannongError)?.field, "id", "deleting a built-in names the id")
+}
+
+await test("core log lines arrive through the sink") { t in
+    let stream = YannongLog.install(level: .info)
+    let seen = Task { () -> LogRecord? in
+        for await record in stream where record.message.contains("custom recipe saved") {
+            return record
+        }
+        return nil
+    }
+    _ = try await client.importRecipe(json: recipeJSON(id: "swift-log"))
+    let timeout = Task {
+        try await Task.sleep(nanoseconds: 5_000_000_000)
+        seen.cancel()
+    }
+    let record = await seen.value
+    timeout.cancel()
+    guard let record else { return t.fail("no \"custom recipe saved\" line within 5 s") }
+    t.equal(record.level, .info, "level")
+    t.expect(record.message.contains("id=swift-log"), "fields follow the message: \(record.message)")
+    t.expect(record.target.hasPrefix("yannong_core"), "target \(record.target)")
+
+    // Uninstalling finishes the stream.
+    let next = YannongLog.install(level: .debug)
+    let ended = Task { () -> Bool in
+        for await _ in next {}
+        return true
+    }
+    YannongLog.uninstall()
+    let finished = Task {
+        try await Task.sleep(nanoseconds: 2_000_000_000)
+        ended.cancel()
+    }
+    t.expect(await ended.value, "stream ends after uninstall()")
+    finished.cancel()
+    try await client.deleteRecipe(id: "swift-log")
+}
+
+await test("cancelling a heavy curve returns at once; the client still answers") { t in
+    let timeline = CureTimeline(recipeId: "middle", start: start)
+    let heavy = Task { try await client.expectedCurve(timeline: timeline, resolution: 1) }
+    try await Task.sleep(nanoseconds: 20_000_000)
+    let cancelledAt = Date()
+    heavy.cancel()
+    let outcome = await heavy.result
+    let waited = Date().timeIntervalSince(cancelledAt)
+    switch outcome {
+    case .success(let curve):
+        // Allowed (the work may have finished before the cancel), but it must be whole.
+        t.note("completed before the cancel took effect (\(curve.points.count) points)")
+        t.equal(curve.points.last?.time, curve.end, "a completed curve is complete")
+    case .failure(let error):
+        t.expect(error is CancellationError || (error as? YannongError) == .Cancelled,
+                 "cancelled with \(error)")
+        t.expect(waited < 1, "returned \(waited) s after the cancel")
+        t.note("threw \(type(of: error)) \(Int(waited * 1000)) ms after the cancel")
+    }
+    let recipes = try await client.recipes()
+    t.expect(recipes.count >= 3, "client answers after a cancel")
+
+    let preCancelled = Task {
+        withUnsafeCurrentTask { $0?.cancel() }
+        return try await client.recipes()
+    }
+    if case .success = await preCancelled.result { t.fail("a cancelled task still got recipes") }
+}
+
+await test("a whole cure at 1 s resolution") { t in
+    let curve = try await client.expectedCurve(
+        timeline: CureTimeline(recipeId: "middle", start: start), resolution: 1)
+    let span = millis(curve.start, curve.end)
+    t.equal(curve.points.count, Int(span / 1000 + (span % 1000 == 0 ? 1 : 2)), "point count")
+}
+
+await test("deviations per reading and per step") { t in
+    let timeline = CureTimeline(recipeId: "middle", start: start)
+    let curve = try await client.expectedCurve(timeline: timeline, resolution: 3600)
+    let p0 = curve.points[0], p2 = curve.points[2]
+    let readings = [
+        Reading(time: p0.time, dryBulbC: p0.dryBulbC, wetBulbC: p0.wetBulbC),
+        Reading(time: p2.time, dryBulbC: p2.dryBulbC + 5, wetBulbC: p2.wetBulbC),
+        Reading(time: start.addingTimeInterval(-60), dryBulbC: 25, wetBulbC: 24),
+        Reading(time: p2.time, dryBulbC: .nan, wetBulbC: 30),
+    ]
+    let report = try await client.deviations(timeline: timeline, readings: readings)
+    t.equal(report.readings.count, 2, "kept readings")
+    t.equal(report.skipped, 2, "before the start and NaN are skipped")
+    guard report.readings.count == 2 else { return }
+    let (ok, hot) = (report.readings[0], report.readings[1])
+    t.expect(ok.withinTolerance, "on-curve reading is within tolerance")
+    t.close(ok.dryBulbDeltaC, 0, "on-curve dry delta")
+    t.close(hot.dryBulbDeltaC, 5, "hot reading dry delta")
+    t.expect(!hot.withinTolerance, "5 °C too hot is outside tolerance")
+    t.close(hot.expectedDryBulbC, p2.dryBulbC, "expected dry bulb")
+    t.equal(report.steps.count, curve.steps.count, "one summary per step")
+    let first = report.steps.first { $0.step == hot.step }
+    t.equal(first?.readings, hot.step == ok.step ? 2 : 1, "readings in the hot reading's step")
+    t.expect(report.steps.contains { $0.readings == 0 && $0.dryBulbMeanC == nil },
+             "steps without readings have no means")
+}
+
+await test("custom recipes persist across reopen") { t in
+    let saved = try await client.importRecipe(json: recipeJSON(id: "swift-keep"))
+    client = try await YannongClient.open(dataDirectory: root, locale: english)
+    let reopened = try await client.recipe(id: "swift-keep")
+    t.equal(reopened, saved, "same recipe after reopening")
+    t.equal(try await client.recipes().last?.id, "swift-keep", "listed after the built-ins")
+}
+
+await test("concurrent calls on one client") { t in
+    let c = client
+    let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+        for i in 0..<8 {
+            group.addTask {
+                i.isMultiple(of: 2)
+                    ? try await c.recipes().count
+                    : try await c.expectedCurve(
+                        timeline: CureTimeline(recipeId: "lower", start: start), resolution: 600
+                    ).steps.count
+            }
+        }
+        var answers: [Int] = []
+        for try await answer in group { answers.append(answer) }
+        return answers
+    }
+    t.equal(counts.count, 8, "all calls answered")
+    t.expect(counts.allSatisfy { $0 >= 3 }, "answers \(counts)")
+}
+
+try? FileManager.default.removeItem(at: root)
+print("\(tally.passed) passed, \(tally.failed) failed")
+exit(tally.failed == 0 && tally.passed > 0 ? 0 : 1)

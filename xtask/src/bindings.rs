@@ -1,0 +1,75 @@
+//! `cargo xtask bindings`: build the FFI library and generate Kotlin and Swift from it.
+
+use std::path::PathBuf;
+
+use crate::cmd::{self, Result};
+
+pub const SWIFT_MODULE: &str = "YannongFFI";
+/// The C module uniffi generates for Swift (`YannongFFIFFI.h` + `YannongFFIFFI.modulemap`).
+pub const SWIFT_FFI_MODULE: &str = "YannongFFIFFI";
+/// The cdylib's base name; JNA loads `lib<name>.so` from `-Djna.library.path`.
+pub const LIB_NAME: &str = "yannong_ffi";
+
+/// Where one `generate` call put things.
+#[derive(Debug)]
+pub struct Bindings {
+    /// `target/<profile>`: holds the host FFI library.
+    pub lib_dir: PathBuf,
+    /// The host library the bindings were generated from.
+    pub lib: PathBuf,
+    pub kotlin_dir: PathBuf,
+    pub swift_dir: PathBuf,
+}
+
+/// Builds `yannong-ffi` and `uniffi-bindgen` for the host and regenerates both languages
+/// into `build/bindings/{kotlin,swift}` (cleared first, so renamed types leave no stale files).
+///
+/// Bindings must come from an unstripped library (uniffi reads its metadata from symbols),
+/// hence `debug` or `release`, never the `mobile` profile.
+pub fn generate(release: bool) -> Result<Bindings> {
+    let profile = if release { "release" } else { "debug" };
+    let mut build = cmd::cargo();
+    build.args(["build", "-p", "yannong-ffi", "-p", "uniffi-bindgen"]);
+    if release {
+        build.arg("--release");
+    }
+    cmd::run(&mut build)?;
+
+    let root = cmd::root();
+    let lib_dir = root.join("target").join(profile);
+    let lib = lib_dir.join(format!(
+        "{}{LIB_NAME}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let bindgen = lib_dir.join(format!("uniffi-bindgen{}", std::env::consts::EXE_SUFFIX));
+    let out = root.join("build/bindings");
+    let bindings = Bindings {
+        kotlin_dir: out.join("kotlin"),
+        swift_dir: out.join("swift"),
+        lib_dir,
+        lib,
+    };
+    for (language, dir) in [
+        ("kotlin", &bindings.kotlin_dir),
+        ("swift", &bindings.swift_dir),
+    ] {
+        cmd::fresh_dir(dir)?;
+        // `--no-format`: ktlint/swiftformat are not installed and formatting is irrelevant
+        // for generated code. bindgen finds bindings/uniffi.toml via `cargo metadata`, so it
+        // must run inside the workspace (cmd::command sets the root as cwd).
+        cmd::run(
+            cmd::command(&bindgen)
+                .arg("generate")
+                .arg(&bindings.lib)
+                .args(["--language", language, "--no-format", "--out-dir"])
+                .arg(dir),
+        )?;
+    }
+    println!(
+        "bindings: {} and {}",
+        bindings.kotlin_dir.display(),
+        bindings.swift_dir.display()
+    );
+    Ok(bindings)
+}

@@ -1,0 +1,159 @@
+//! `cargo xtask <command>`: Yannong's build and test automation, in Rust so it runs the same
+//! on every machine with cargo (the matrix-rust-sdk habit). See `cargo xtask help`.
+
+// A CLI reports on stdout.
+#![allow(clippy::print_stdout)]
+
+mod android;
+mod bindings;
+mod cmd;
+mod ios;
+mod kotlin;
+mod mobile;
+mod pipeline;
+mod swift;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [flags]
+
+commands:
+  test [--skip-kotlin] [--skip-swift] [--skip-mobile]
+             fmt, clippy, cargo test, Kotlin/JVM tests, Swift checks (Linux chroot),
+             Android/iOS cross-checks; runs every step, prints a summary, fails if any failed
+  bindings [--release]
+             build yannong-ffi and generate Kotlin and Swift into build/bindings/
+  android    per-ABI .so files into android/core/src/main/jniLibs (needs cargo-ndk + NDK)
+  ios        ios/YannongFFIFFI.xcframework (needs macOS with Xcode)
+  bench      criterion benches of yannong-core, then the Kotlin FFI benchmark (release)
+  help       this text";
+
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Test(pipeline::Flags),
+    Bindings { release: bool },
+    Android,
+    Ios,
+    Bench,
+    Help,
+}
+
+fn main() -> ExitCode {
+    // Started by cc-rs as the stand-in iOS C compiler (see mobile.rs), not by a user.
+    if let Some(real_compiler) = std::env::var_os(mobile::SHIM_ENV) {
+        return ExitCode::from(u8::try_from(mobile::cc_shim(real_compiler)).unwrap_or(1));
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = match parse(&args) {
+        Ok(task) => task,
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match task {
+        Task::Test(flags) => {
+            return if pipeline::test(flags) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+        Task::Bindings { release } => bindings::generate(release).map(drop),
+        Task::Android => android::build(),
+        Task::Ios => ios::build(),
+        Task::Bench => bench(),
+        Task::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench() -> cmd::Result {
+    cmd::run(cmd::cargo().args(["bench", "-p", "yannong-core"]))?;
+    kotlin::bench()
+}
+
+fn parse(args: &[String]) -> Result<Task, String> {
+    let Some((command, flags)) = args.split_first() else {
+        return Ok(Task::Help);
+    };
+    let mut flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    // Removes `flag` if given; whatever remains afterwards is an error.
+    let mut take = |flag: &str| {
+        let before = flags.len();
+        flags.retain(|f| *f != flag);
+        flags.len() != before
+    };
+    let task = match command.as_str() {
+        "test" => Task::Test(pipeline::Flags {
+            skip_kotlin: take("--skip-kotlin"),
+            skip_swift: take("--skip-swift"),
+            skip_mobile: take("--skip-mobile"),
+        }),
+        "bindings" => Task::Bindings {
+            release: take("--release"),
+        },
+        "android" => Task::Android,
+        "ios" => Task::Ios,
+        "bench" => Task::Bench,
+        "help" | "--help" | "-h" => Task::Help,
+        other => return Err(format!("unknown command `{other}`")),
+    };
+    match flags.as_slice() {
+        [] => Ok(task),
+        rest => Err(format!("unexpected for `{command}`: {}", rest.join(" "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(line: &str) -> Result<Task, String> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&args)
+    }
+
+    #[test]
+    fn parses_test_flags_in_any_order() {
+        assert_eq!(
+            parsed("test --skip-mobile --skip-swift"),
+            Ok(Task::Test(pipeline::Flags {
+                skip_kotlin: false,
+                skip_swift: true,
+                skip_mobile: true,
+            }))
+        );
+        assert_eq!(parsed("test"), Ok(Task::Test(pipeline::Flags::default())));
+    }
+
+    #[test]
+    fn parses_other_commands() {
+        assert_eq!(
+            parsed("bindings --release"),
+            Ok(Task::Bindings { release: true })
+        );
+        assert_eq!(parsed("bindings"), Ok(Task::Bindings { release: false }));
+        assert_eq!(parsed("android"), Ok(Task::Android));
+        assert_eq!(parsed(""), Ok(Task::Help));
+    }
+
+    #[test]
+    fn rejects_unknown_commands_and_flags() {
+        assert!(parsed("deploy").is_err());
+        let err = parsed("test --skip-everything").unwrap_err();
+        assert!(err.contains("--skip-everything"), "{err}");
+        assert!(parsed("android --release").is_err());
+    }
+}
