@@ -86,7 +86,7 @@ pub fn succeeds(cmd: &mut Command) -> bool {
 }
 
 /// Runs a test program, streaming its output, and returns the counts from its closing
-/// `N passed, N failed` line. Fails on a non-zero exit and when that line is missing, so a
+/// `N passed, N failed` line (or the sum of cargo's `test result:` lines). Fails on a non-zero exit and when that line is missing, so a
 /// runner that silently ran nothing cannot pass.
 pub fn run_tests(cmd: &mut Command) -> Result<Counts> {
     let line = display(cmd);
@@ -96,13 +96,14 @@ pub fn run_tests(cmd: &mut Command) -> Result<Counts> {
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| spawn_error(&line, &e))?;
-    let mut last = None;
+    // Summed: cargo prints one result line per test binary, the JVM and Swift runners one.
+    let mut last: Option<Counts> = None;
     if let Some(stdout) = child.stdout.take() {
         for out in BufReader::new(stdout).lines() {
             let out = out.context("reading test output")?;
             println!("{out}");
-            if let Some(counts) = Counts::parse(&out) {
-                last = Some(counts);
+            if let Some(counts) = Counts::parse(&out).or_else(|| Counts::parse_cargo(&out)) {
+                last = Some(last.map_or(counts, |sum| sum + counts));
             }
         }
     }
@@ -137,7 +138,29 @@ pub struct Counts {
     pub failed: u32,
 }
 
+impl std::ops::Add for Counts {
+    type Output = Counts;
+
+    fn add(self, other: Counts) -> Counts {
+        Counts {
+            passed: self.passed + other.passed,
+            failed: self.failed + other.failed,
+        }
+    }
+}
+
 impl Counts {
+    /// cargo test's `test result: ok. 12 passed; 0 failed; 0 ignored; …` line.
+    pub fn parse_cargo(line: &str) -> Option<Self> {
+        let rest = line.trim().strip_prefix("test result: ")?;
+        let (_, counts) = rest.split_once(". ")?;
+        let mut parts = counts.split("; ");
+        Some(Self {
+            passed: parts.next()?.strip_suffix(" passed")?.parse().ok()?,
+            failed: parts.next()?.strip_suffix(" failed")?.parse().ok()?,
+        })
+    }
+
     pub fn parse(line: &str) -> Option<Self> {
         let (passed, failed) = line.trim().split_once(", ")?;
         Some(Self {
@@ -214,6 +237,40 @@ mod tests {
                 passed: 3,
                 failed: 2
             })
+        );
+    }
+
+    #[test]
+    fn parses_cargo_result_lines() {
+        assert_eq!(
+            Counts::parse_cargo(
+                "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s"
+            ),
+            Some(Counts {
+                passed: 12,
+                failed: 0
+            })
+        );
+        assert_eq!(
+            Counts::parse_cargo("test result: FAILED. 11 passed; 1 failed; 0 ignored"),
+            Some(Counts {
+                passed: 11,
+                failed: 1
+            })
+        );
+        assert_eq!(Counts::parse_cargo("test foo ... ok"), None);
+        assert_eq!(
+            Counts {
+                passed: 1,
+                failed: 2
+            } + Counts {
+                passed: 3,
+                failed: 4
+            },
+            Counts {
+                passed: 4,
+                failed: 6
+            }
         );
     }
 

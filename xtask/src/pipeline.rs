@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cmd::{self, Result};
+use crate::cmd::{self, Counts, Result};
 use crate::{kotlin, mobile, swift};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +107,9 @@ fn clippy() -> Result<Done> {
 }
 
 fn cargo_test() -> Result<Done> {
-    cmd::run(cmd::cargo().args(["test", "--workspace"]))?;
-    Ok(Done::Ok(String::new()))
+    Ok(Done::Ok(
+        cmd::run_tests(cmd::cargo().args(["test", "--workspace"]))?.to_string(),
+    ))
 }
 
 fn kotlin() -> Result<Done> {
@@ -155,6 +156,15 @@ fn summary(reports: &[StepReport]) -> String {
     } else {
         out.push_str(&format!("FAILED: {}", failed.join(", ")));
     }
+    // Last, one line for every test run by the steps that finished (Rust, Kotlin, Swift).
+    let total = reports.iter().filter_map(|r| Counts::parse(&r.note)).fold(
+        Counts {
+            passed: 0,
+            failed: 0,
+        },
+        |sum, c| sum + c,
+    );
+    out.push_str(&format!("\ntotal: {total}"));
     out
 }
 
@@ -203,7 +213,8 @@ fmt      ok           0.4
 kotlin   ok          31.0  12 passed, 0 failed
 swift    FAILED     120.0  `swiftc` failed
 mobile   skipped      0.0  --skip-mobile
-FAILED: swift"
+FAILED: swift
+total: 12 passed, 0 failed"
         );
     }
 
@@ -225,6 +236,9 @@ FAILED: swift"
                 "skipped: could not install rust targets",
             ),
         ]);
-        assert!(table.ends_with("all steps passed"), "{table}");
+        assert!(
+            table.ends_with("all steps passed\ntotal: 0 passed, 0 failed"),
+            "{table}"
+        );
     }
 }
