@@ -2,6 +2,7 @@
 //! variant a UI can act on; the detail is in the user's language.
 
 use yannong_core::curing::RecipeError;
+use yannong_core::lessons::{LibraryError, PackError};
 use yannong_core::store::StoreError;
 use yannong_core::text::Locale;
 
@@ -82,6 +83,40 @@ impl YannongError {
             },
             RecipeError::Cancelled => YannongError::Cancelled,
             RecipeError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl YannongError {
+    pub(crate) fn from_library(e: LibraryError, locale: Locale) -> YannongError {
+        let detail = e.to_string();
+        match e {
+            LibraryError::Pack(PackError::Manifest(reason)) => YannongError::Integrity {
+                detail: reason.get(locale).to_owned(),
+            },
+            LibraryError::Pack(PackError::Io { .. }) | LibraryError::Io { .. } => {
+                YannongError::Storage {
+                    detail,
+                    disk_full: false,
+                }
+            }
+            // Bad keys configured by the app are the caller's input, not the pack's fault.
+            LibraryError::Pack(PackError::Content(_)) => YannongError::InvalidInput {
+                detail,
+                field: Some("trusted_keys".to_owned()),
+                step: None,
+            },
+            LibraryError::Pack(_) | LibraryError::Damaged(_) => YannongError::Integrity { detail },
+            LibraryError::Store(s) => s.into(),
+            LibraryError::NotInstalled(_)
+            | LibraryError::NoLesson { .. }
+            | LibraryError::NoPrevious(_) => YannongError::NotFound { detail },
+            LibraryError::Downgrade { .. } => YannongError::InvalidInput {
+                detail,
+                field: Some("version".to_owned()),
+                step: None,
+            },
+            LibraryError::Cancelled => YannongError::Cancelled,
         }
     }
 }

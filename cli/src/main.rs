@@ -2,6 +2,8 @@
 
 #![allow(clippy::print_stdout)] // a CLI prints
 
+mod demo_lessons;
+mod lessons;
 mod plot;
 mod report;
 
@@ -25,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the default recipes and draw each one's expected curve as a PNG.
+    /// Print the default recipes, draw each one's expected curve as a PNG, and build, install
+    /// and search the default lesson pack.
     Demo {
         /// Where to write the pictures.
         #[arg(long, default_value = "yannong-demo")]
@@ -37,6 +40,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build, sign and verify offline lesson packs.
+    #[command(subcommand)]
+    Lessons(lessons::LessonsCommand),
     /// Print a recipe's expected curve, step by step, and optionally draw it.
     Curve {
         /// Built-in recipe id, with adjustments if wanted: `middle`, `upper+under-ripe+high-water`.
@@ -69,6 +75,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out } => demo(&out),
+        Command::Lessons(cmd) => lessons::run(cmd),
         Command::Recipes { json } => {
             if json {
                 let all: Vec<String> = builtin_recipes().iter().map(Recipe::to_json).collect();
@@ -116,5 +123,5 @@ fn demo(out: &std::path::Path) -> Result<()> {
         plot::draw_curve(recipe, &curve, &path)?;
         println!("picture: {}", path.display());
     }
-    Ok(())
+    demo_lessons::run(out)
 }

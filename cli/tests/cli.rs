@@ -31,6 +31,14 @@ fn demo_prints_recipes_and_writes_a_picture_per_recipe() {
         assert!(png.len() > 20_000, "curve-{id}.png is suspiciously small");
     }
     assert!(stdout.contains("total: 158 h nominal"), "{stdout}");
+    assert!(stdout.contains("— 25 lessons, pack"), "{stdout}");
+    assert!(
+        stdout.contains("alarm A09 (停电) → 学一学: 停电与故障应急"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(out.join("lesson-yellowing-stage.html")).unwrap();
+    assert!(page.contains("<h1>变黄期怎么烤</h1>"), "{page}");
+    assert!(page.contains("<img src=\"data:image/svg+xml;base64,"));
 }
 
 #[test]
@@ -90,4 +98,80 @@ fn unknown_recipe_is_a_clear_error() {
     let run = yannong(&["curve", "--recipe", "sideways"]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("no built-in recipe `sideways`"));
+}
+
+#[test]
+fn lessons_keygen_build_verify_the_default_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("signing.key");
+    let run = yannong(&["lessons", "keygen", "--out", key.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let public = String::from_utf8(run.stdout)
+        .unwrap()
+        .trim()
+        .strip_prefix("public key ")
+        .unwrap()
+        .to_owned();
+    // keygen never overwrites an existing key.
+    assert!(
+        !yannong(&["lessons", "keygen", "--out", key.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let content = concat!(env!("CARGO_MANIFEST_DIR"), "/../content/default");
+    let pack = dir.path().join("default.ynpack");
+    let run = yannong(&[
+        "lessons",
+        "build",
+        content,
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(stdout.starts_with("yannong-default v"), "{stdout}");
+    assert!(stdout.contains(&public));
+
+    let run = yannong(&[
+        "lessons",
+        "verify",
+        pack.to_str().unwrap(),
+        "--public-key",
+        &public,
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let listing = String::from_utf8(run.stdout).unwrap();
+    assert!(listing.lines().count() > 25, "{listing}");
+    assert!(listing.contains("变黄期怎么烤"), "{listing}");
+
+    let mut bytes = std::fs::read(&pack).unwrap();
+    // Turn the last "。" (in the last lesson's text) into "、".
+    let stop = "。".as_bytes();
+    let at = bytes.windows(3).rposition(|w| w == stop).unwrap();
+    bytes[at + 2] = 0x81;
+    std::fs::write(&pack, bytes).unwrap();
+    let run = yannong(&[
+        "lessons",
+        "verify",
+        pack.to_str().unwrap(),
+        "--public-key",
+        &public,
+    ]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("does not match the manifest"));
 }

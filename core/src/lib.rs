@@ -3,7 +3,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cancel;
 pub mod curing;
+pub mod lessons;
 pub mod store;
 pub mod text;
 pub mod time;

@@ -5,8 +5,6 @@
 //! already advanced end at the real time, later steps are projected with nominal holds, and the
 //! `fastest`/`slowest` curves (minimum/maximum holds) bound the projection.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use super::error::RecipeError;
 use super::recipe::{Recipe, Stage};
 use crate::{Text, Timestamp};
@@ -56,8 +54,7 @@ pub struct ExpectedCurve {
     pub steps: Vec<StepWindow>,
 }
 
-/// Lets long computations stop early when their caller has gone away.
-pub type Cancel = AtomicBool;
+pub use crate::cancel::Cancel;
 
 #[derive(Clone, Copy)]
 enum Holds {
@@ -160,7 +157,7 @@ impl ExpectedCurve {
         let (mut seg, mut step) = (0usize, 0usize);
         let mut t = start;
         loop {
-            if out.len() % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+            if out.len() % 4096 == 0 && crate::cancel::cancelled(cancel) {
                 return Err(RecipeError::Cancelled);
             }
             let at = Timestamp(t.min(end));

@@ -24,6 +24,60 @@ pub(crate) const STEPS: &[&str] = &[
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
     ) STRICT;",
+    // 3: installed lesson packs. The row is the switch: a version is installed when its row
+    // says so, and its files are complete before that (see lessons::library).
+    "CREATE TABLE lesson_packs (
+        pack_id          TEXT PRIMARY KEY NOT NULL,
+        version          INTEGER NOT NULL,
+        previous_version INTEGER,
+        manifest         BLOB NOT NULL,
+        signature        BLOB NOT NULL,
+        installed_at     INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE lessons (
+        pack_id   TEXT NOT NULL REFERENCES lesson_packs (pack_id) ON DELETE CASCADE,
+        lesson_id TEXT NOT NULL,
+        ord       INTEGER NOT NULL,
+        title_zh  TEXT NOT NULL,
+        title_en  TEXT NOT NULL,
+        file      TEXT NOT NULL,
+        tags      TEXT NOT NULL,
+        minutes   INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, lesson_id)
+    ) STRICT;
+    CREATE TABLE lesson_links (
+        pack_id   TEXT NOT NULL,
+        lesson_id TEXT NOT NULL,
+        kind      TEXT NOT NULL CHECK (kind IN ('leaf_class', 'disease', 'alarm')),
+        key       TEXT NOT NULL,
+        PRIMARY KEY (kind, key, pack_id, lesson_id),
+        FOREIGN KEY (pack_id, lesson_id) REFERENCES lessons (pack_id, lesson_id) ON DELETE CASCADE
+    ) STRICT;
+    -- No foreign key: reading progress outlives reinstalling or updating a pack.
+    CREATE TABLE lesson_progress (
+        pack_id      TEXT NOT NULL,
+        lesson_id    TEXT NOT NULL,
+        position     REAL NOT NULL DEFAULT 0,
+        completed_at INTEGER,
+        updated_at   INTEGER NOT NULL,
+        synced       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (pack_id, lesson_id)
+    ) STRICT;",
+    // 4: full-text search over installed lessons (see lessons::search for the token format).
+    // The FTS5 table is contentless: it keeps only the index, and the plain text it was built
+    // from lives in lesson_search_docs, whose `id` is the FTS rowid.
+    "CREATE TABLE lesson_search_docs (
+        id        INTEGER PRIMARY KEY,
+        pack_id   TEXT NOT NULL,
+        lesson_id TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        body      TEXT NOT NULL,
+        UNIQUE (pack_id, lesson_id)
+    ) STRICT;
+    CREATE VIRTUAL TABLE lesson_search USING fts5(
+        title, tags, body, title_py, tags_py, body_py, title_ini, tags_ini,
+        content = '', contentless_delete = 1, tokenize = 'unicode61'
+    );",
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

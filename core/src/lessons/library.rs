@@ -1,0 +1,491 @@
+//! Installed lesson packs: atomic install and update, rollback, removal, and reading lessons.
+//!
+//! On disk: `<root>/<pack id>/v<version>/` holds a version's files plus its signed manifest;
+//! `<root>/.staging/` holds an install in progress. The `lesson_packs` row is the switch: a
+//! version is live once the transaction naming it commits, and its folder is complete and
+//! synced before that. So a kill at any point leaves the old version or the new one, whole;
+//! [`LessonLibrary::open`] sweeps what an interrupted install left behind.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::archive::{PackReader, VerifiedPack};
+use super::error::PackError;
+use super::manifest::{MANIFEST_PATH, Manifest, SIGNATURE_PATH};
+use super::search::{self, IndexedLesson};
+use super::sign::TrustedKeys;
+use crate::cancel::{Cancel, cancelled};
+use crate::store::{Store, StoreError};
+use crate::{Text, Timestamp};
+
+/// Why a library operation failed; the installed packs are unchanged whenever it does.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no lesson pack `{0}` is installed")]
+    NotInstalled(String),
+    #[error("no lesson `{lesson}` in pack `{pack}`")]
+    NoLesson { pack: String, lesson: String },
+    #[error("pack `{0}` has no previous version to roll back to")]
+    NoPrevious(String),
+    #[error("pack `{pack}` version {offered} is older than the installed version {installed}")]
+    Downgrade {
+        pack: String,
+        installed: u32,
+        offered: u32,
+    },
+    #[error("installed file is damaged: {0}")]
+    Damaged(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl From<rusqlite::Error> for LibraryError {
+    fn from(e: rusqlite::Error) -> Self {
+        LibraryError::Store(e.into())
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
+    move |source| LibraryError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An installed pack as the lesson list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstalledPack {
+    pub id: String,
+    pub version: u32,
+    pub previous_version: Option<u32>,
+    pub title: Text,
+    pub lessons: usize,
+    /// Bytes of the live version's required files.
+    pub bytes: u64,
+}
+
+/// What an install did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallOutcome {
+    Installed {
+        id: String,
+        version: u32,
+    },
+    /// The same version was already live; nothing changed.
+    AlreadyInstalled {
+        id: String,
+        version: u32,
+    },
+}
+
+#[derive(Debug)]
+pub struct LessonLibrary {
+    pub(super) store: Arc<Store>,
+    root: PathBuf,
+    keys: TrustedKeys,
+    /// Installs, rollbacks, removals and sweeps one at a time: a sweep must never see another
+    /// install's folder between its rename and its switch.
+    changes: Mutex<()>,
+}
+
+const STAGING: &str = ".staging";
+static STAGING_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl LessonLibrary {
+    /// Opens the library in `root` (e.g. `<data dir>/lessons`) and removes what an
+    /// interrupted install or update left behind.
+    pub fn open(store: Arc<Store>, root: PathBuf, keys: TrustedKeys) -> Result<Self, LibraryError> {
+        fs::create_dir_all(&root).map_err(io(&root))?;
+        let lib = LessonLibrary {
+            store,
+            root,
+            keys,
+            changes: Mutex::new(()),
+        };
+        let _changing = lib.changing();
+        lib.sweep()?;
+        drop(_changing);
+        Ok(lib)
+    }
+
+    /// Verifies the pack archive in `input` completely (signature, every file's size and hash)
+    /// into a staging folder, then makes it the live version in one transaction. The previous
+    /// version is kept for [`rollback`](Self::rollback).
+    pub fn install(
+        &self,
+        input: impl Read,
+        cancel: &Cancel,
+    ) -> Result<InstallOutcome, LibraryError> {
+        let _changing = self.changing();
+        let staging = self.root.join(STAGING).join(format!(
+            "{}-{}",
+            std::process::id(),
+            STAGING_SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = self.stage_and_switch(input, &staging, cancel);
+        // On success the folder was renamed away; on failure nothing of it may remain.
+        let _ = fs::remove_dir_all(&staging);
+        result
+    }
+
+    fn stage_and_switch(
+        &self,
+        input: impl Read,
+        staging: &Path,
+        cancel: &Cancel,
+    ) -> Result<InstallOutcome, LibraryError> {
+        fs::create_dir_all(staging).map_err(io(staging))?;
+        let pack = PackReader::new(&self.keys).read(input, |entry, data| {
+            if cancelled(cancel) {
+                return Err(PackError::Malformed("cancelled".into()));
+            }
+            write_synced(&staging.join(&entry.path), data)
+                .map_err(|e| PackError::io(&entry.path, e))
+        });
+        if cancelled(cancel) {
+            return Err(LibraryError::Cancelled);
+        }
+        let pack = pack?;
+        let (id, version) = (pack.manifest.id.clone(), pack.manifest.version);
+        let installed = self.live_version(&id)?;
+        match installed {
+            Some(v) if v == version => {
+                return Ok(InstallOutcome::AlreadyInstalled { id, version });
+            }
+            Some(v) if v > version => {
+                return Err(LibraryError::Downgrade {
+                    pack: id,
+                    installed: v,
+                    offered: version,
+                });
+            }
+            _ => {}
+        }
+        write_synced(&staging.join(MANIFEST_PATH), &pack.manifest_bytes).map_err(io(staging))?;
+        write_synced(&staging.join(SIGNATURE_PATH), &pack.signature).map_err(io(staging))?;
+        sync_dir_tree(staging)?;
+
+        let pack_dir = self.root.join(&id);
+        fs::create_dir_all(&pack_dir).map_err(io(&pack_dir))?;
+        let target = pack_dir.join(format!("v{version}"));
+        if target.exists() {
+            // Left by an install killed before its switch: never live, safe to replace.
+            fs::remove_dir_all(&target).map_err(io(&target))?;
+        }
+        fs::rename(staging, &target).map_err(io(&target))?;
+        sync_dir(&pack_dir);
+
+        self.switch(&pack, &target, installed)?;
+        tracing::info!(pack = %id, version, previous = ?installed, "lesson pack installed");
+        self.sweep()?;
+        Ok(InstallOutcome::Installed { id, version })
+    }
+
+    /// Makes `pack` (whose files are complete in `dir`) the live version, in one transaction.
+    fn switch(
+        &self,
+        pack: &VerifiedPack,
+        dir: &Path,
+        previous: Option<u32>,
+    ) -> Result<(), LibraryError> {
+        let m = &pack.manifest;
+        let mut bodies = Vec::with_capacity(m.lessons.len());
+        for l in &m.lessons {
+            let path = dir.join(&l.file);
+            bodies.push(fs::read_to_string(&path).map_err(io(&path))?);
+        }
+        self.store.write(|tx| -> Result<(), LibraryError> {
+            tx.execute(
+                "INSERT INTO lesson_packs (pack_id, version, previous_version, manifest, signature, installed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (pack_id) DO UPDATE SET version = excluded.version,
+                   previous_version = excluded.previous_version, manifest = excluded.manifest,
+                   signature = excluded.signature, installed_at = excluded.installed_at",
+                params![m.id, m.version, previous, pack.manifest_bytes, pack.signature, Timestamp::now().millis()],
+            )?;
+            tx.execute("DELETE FROM lessons WHERE pack_id = ?1", [&m.id])?;
+            for (ord, l) in m.lessons.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO lessons (pack_id, lesson_id, ord, title_zh, title_en, file, tags, minutes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![m.id, l.id, ord as i64, l.title.zh, l.title.en, l.file,
+                        serde_json::to_string(&l.tags).unwrap_or_default(), l.minutes],
+                )?;
+                let links = l.links.leaf_classes.iter().map(|k| ("leaf_class", k))
+                    .chain(l.links.diseases.iter().map(|k| ("disease", k)))
+                    .chain(l.links.alarms.iter().map(|k| ("alarm", k)));
+                for (kind, key) in links {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO lesson_links (pack_id, lesson_id, kind, key) VALUES (?1, ?2, ?3, ?4)",
+                        params![m.id, l.id, kind, key],
+                    )?;
+                }
+            }
+            let indexed: Vec<IndexedLesson<'_>> = m
+                .lessons
+                .iter()
+                .zip(&bodies)
+                .map(|(l, body)| IndexedLesson {
+                    lesson_id: &l.id,
+                    title: &l.title,
+                    tags: &l.tags,
+                    markdown: body,
+                })
+                .collect();
+            search::index_pack(tx, &m.id, &indexed)?;
+            Ok(())
+        })
+    }
+
+    /// Goes back to the version that was live before the last update. The rolled-back
+    /// version's folder is re-verified first (signature and every file) so a damaged old
+    /// version is never switched to.
+    pub fn rollback(&self, pack_id: &str) -> Result<u32, LibraryError> {
+        let _changing = self.changing();
+        let (version, previous) = self
+            .versions(pack_id)?
+            .ok_or_else(|| LibraryError::NotInstalled(pack_id.to_owned()))?;
+        let previous = previous.ok_or_else(|| LibraryError::NoPrevious(pack_id.to_owned()))?;
+        let dir = self.version_dir(pack_id, previous);
+        let pack = self.verify_dir(&dir)?;
+        self.switch(&pack, &dir, None)?;
+        tracing::info!(
+            pack = pack_id,
+            from = version,
+            to = previous,
+            "lesson pack rolled back"
+        );
+        self.sweep()?;
+        Ok(previous)
+    }
+
+    /// Uninstalls a pack and frees its space. Reading progress is kept.
+    pub fn remove(&self, pack_id: &str) -> Result<(), LibraryError> {
+        let _changing = self.changing();
+        let removed = self.store.write(|tx| -> Result<usize, LibraryError> {
+            search::remove_pack(tx, pack_id)?;
+            Ok(tx.execute("DELETE FROM lesson_packs WHERE pack_id = ?1", [pack_id])?)
+        })?;
+        if removed == 0 {
+            return Err(LibraryError::NotInstalled(pack_id.to_owned()));
+        }
+        let dir = self.root.join(pack_id);
+        fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        tracing::info!(pack = pack_id, "lesson pack removed");
+        Ok(())
+    }
+
+    pub fn installed(&self) -> Result<Vec<InstalledPack>, LibraryError> {
+        let rows: Vec<(Vec<u8>, Option<u32>)> = self.store.read(|c| {
+            let mut stmt =
+                c.prepare("SELECT manifest, previous_version FROM lesson_packs ORDER BY pack_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()
+        })?;
+        rows.into_iter()
+            .map(|(bytes, previous_version)| {
+                let m =
+                    Manifest::from_json(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(InstalledPack {
+                    bytes: m.required_bytes(),
+                    lessons: m.lessons.len(),
+                    id: m.id,
+                    version: m.version,
+                    previous_version,
+                    title: m.title,
+                })
+            })
+            .collect()
+    }
+
+    /// A lesson's Markdown from the live version, checked against the signed manifest so a
+    /// file damaged on disk is reported, not shown.
+    pub fn lesson_markdown(&self, pack_id: &str, lesson_id: &str) -> Result<String, LibraryError> {
+        let manifest = self.live_manifest(pack_id)?;
+        let lesson = manifest
+            .lessons
+            .iter()
+            .find(|l| l.id == lesson_id)
+            .ok_or_else(|| LibraryError::NoLesson {
+                pack: pack_id.to_owned(),
+                lesson: lesson_id.to_owned(),
+            })?;
+        let bytes = self.read_verified(pack_id, &manifest, &lesson.file)?;
+        String::from_utf8(bytes)
+            .map_err(|_| LibraryError::Damaged(format!("{} is not UTF-8", lesson.file)))
+    }
+
+    /// A file of the live version (e.g. an image a lesson shows), checked like a lesson.
+    pub fn file(&self, pack_id: &str, path: &str) -> Result<Vec<u8>, LibraryError> {
+        let manifest = self.live_manifest(pack_id)?;
+        self.read_verified(pack_id, &manifest, path)
+    }
+
+    fn read_verified(
+        &self,
+        pack_id: &str,
+        m: &Manifest,
+        path: &str,
+    ) -> Result<Vec<u8>, LibraryError> {
+        let entry = m.file(path).ok_or_else(|| LibraryError::NoLesson {
+            pack: pack_id.to_owned(),
+            lesson: path.to_owned(),
+        })?;
+        let full = self.version_dir(pack_id, m.version).join(&entry.path);
+        let bytes = fs::read(&full).map_err(io(&full))?;
+        if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
+            return Err(LibraryError::Damaged(path.to_owned()));
+        }
+        Ok(bytes)
+    }
+
+    fn live_manifest(&self, pack_id: &str) -> Result<Manifest, LibraryError> {
+        let bytes: Vec<u8> = self
+            .store
+            .read(|c| {
+                c.query_row(
+                    "SELECT manifest FROM lesson_packs WHERE pack_id = ?1",
+                    [pack_id],
+                    |r| r.get(0),
+                )
+                .optional()
+            })?
+            .ok_or_else(|| LibraryError::NotInstalled(pack_id.to_owned()))?;
+        Ok(Manifest::from_json(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    }
+
+    fn live_version(&self, pack_id: &str) -> Result<Option<u32>, LibraryError> {
+        Ok(self.versions(pack_id)?.map(|(v, _)| v))
+    }
+
+    fn versions(&self, pack_id: &str) -> Result<Option<(u32, Option<u32>)>, LibraryError> {
+        Ok(self.store.read(|c| {
+            c.query_row(
+                "SELECT version, previous_version FROM lesson_packs WHERE pack_id = ?1",
+                [pack_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })?)
+    }
+
+    fn changing(&self) -> MutexGuard<'_, ()> {
+        self.changes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn version_dir(&self, pack_id: &str, version: u32) -> PathBuf {
+        self.root.join(pack_id).join(format!("v{version}"))
+    }
+
+    /// Re-reads a version folder as if it were an archive: signature, then every file.
+    fn verify_dir(&self, dir: &Path) -> Result<VerifiedPack, LibraryError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            fs::read(&p).map_err(io(&p))
+        };
+        let manifest_bytes = read(MANIFEST_PATH)?;
+        let signature = read(SIGNATURE_PATH)?;
+        self.keys.verify(&manifest_bytes, &signature)?;
+        let manifest = Manifest::from_json(&manifest_bytes)?;
+        for f in manifest.files.iter().filter(|f| !f.optional) {
+            let bytes = read(&f.path)?;
+            if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
+                return Err(LibraryError::Damaged(f.path.clone()));
+            }
+        }
+        Ok(VerifiedPack {
+            manifest,
+            manifest_bytes,
+            signature,
+        })
+    }
+
+    /// Deletes staging leftovers and every version folder that is neither live nor the one
+    /// kept for rollback.
+    fn sweep(&self) -> Result<(), LibraryError> {
+        let staging = self.root.join(STAGING);
+        if staging.exists() {
+            // Callers hold the change lock and sweep only after their own staging folder was
+            // renamed into place, so whatever is here is left over.
+            for entry in fs::read_dir(&staging).map_err(io(&staging))?.flatten() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        let live: Vec<(String, u32, Option<u32>)> = self.store.read(|c| {
+            let mut stmt =
+                c.prepare("SELECT pack_id, version, previous_version FROM lesson_packs")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()
+        })?;
+        for entry in fs::read_dir(&self.root).map_err(io(&self.root))?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == STAGING || !entry.path().is_dir() {
+                continue;
+            }
+            let keep: Vec<String> = live
+                .iter()
+                .filter(|(id, _, _)| *id == name)
+                .flat_map(|(_, v, p)| [Some(*v), *p])
+                .flatten()
+                .map(|v| format!("v{v}"))
+                .collect();
+            if keep.is_empty() {
+                // A pack folder with no row: removed, or never switched to.
+                let _ = fs::remove_dir_all(entry.path());
+                continue;
+            }
+            for version in fs::read_dir(entry.path())
+                .map_err(io(&entry.path()))?
+                .flatten()
+            {
+                let v = version.file_name().to_string_lossy().into_owned();
+                if !keep.contains(&v) {
+                    let _ = fs::remove_dir_all(version.path());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut f = File::create(path)?;
+    f.write_all(data)?;
+    f.sync_all()
+}
+
+fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {
+    for entry in fs::read_dir(dir).map_err(io(dir))?.flatten() {
+        if entry.path().is_dir() {
+            sync_dir_tree(&entry.path())?;
+        }
+    }
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes a folder's entries (new files, renames) durable. Best effort: not every platform
+/// lets a directory be opened for syncing, and the data files themselves are already synced.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
