@@ -69,7 +69,7 @@ pub fn render_page(title: &str, body_html: &str) -> String {
 /// Large, high-contrast text for older readers in daylight.
 const CSS: &str = "body{font:18px/1.7 sans-serif;margin:0 auto;padding:12px 16px;max-width:720px;color:#1b1b1b;background:#fff}\
 h1{font-size:1.5em}h2{font-size:1.25em}img{max-width:100%;height:auto}\
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px 6px}";
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px 6px}td:first-child,th:first-child{white-space:nowrap}";
 
 /// Escapes text for HTML element content and quoted attribute values.
 fn escape(text: &str) -> String {
