@@ -76,6 +76,14 @@ impl Yannong {
             .path()
             .parent()
             .map_or_else(|| PathBuf::from("lessons"), |d| d.join("lessons"));
+        if trusted_keys.is_empty() {
+            // Every install would fail its signature check; say so now, where the bug is.
+            return Err(YannongError::InvalidInput {
+                detail: "at least one trusted lesson-pack key is needed".to_owned(),
+                field: Some("trusted_keys".to_owned()),
+                step: None,
+            });
+        }
         blocking(move |_| {
             let keys = TrustedKeys::from_hex(trusted_keys.iter().map(String::as_str))
                 .map_err(|e| map(e.into(), locale))?;
@@ -122,11 +130,12 @@ impl Lessons {
     /// Returns the pack's id and version; installing the live version again changes nothing.
     pub async fn install_pack_file(&self, path: String) -> Result<InstalledPack, YannongError> {
         let locale = self.locale;
+        let file = std::fs::File::open(&path).map_err(|e| YannongError::InvalidInput {
+            detail: format!("cannot open the pack file {path}: {e}"),
+            field: Some("path".to_owned()),
+            step: None,
+        })?;
         self.run(move |lib, cancel| {
-            let file = std::fs::File::open(&path).map_err(|source| LibraryError::Io {
-                path: PathBuf::from(&path),
-                source,
-            })?;
             let outcome = lib.install(std::io::BufReader::new(file), cancel)?;
             let id = match outcome {
                 core::InstallOutcome::Installed { id, .. }

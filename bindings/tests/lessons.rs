@@ -66,7 +66,11 @@ fn install_read_link_and_track_progress() {
 
     let hits = block_on(lessons.search("烘烤变黄".into(), 5)).unwrap();
     assert_eq!(hits[0].title, "变黄期怎么烤");
-    assert!(hits[0].title_html.contains("<mark>"), "{}", hits[0].title_html);
+    assert!(
+        hits[0].title_html.contains("<mark>"),
+        "{}",
+        hits[0].title_html
+    );
     assert!(!block_on(lessons.search("hk".into(), 5)).unwrap().is_empty());
     assert!(block_on(lessons.search("\"); DROP TABLE lessons;--".into(), 5)).is_ok());
 
@@ -119,5 +123,11 @@ fn tampered_or_foreign_packs_are_integrity_errors() {
     );
     let missing =
         block_on(lessons.install_pack_file(dir.path().join("nope.ynpack").display().to_string()));
-    assert!(matches!(missing, Err(YannongError::Storage { .. })));
+    assert!(
+        matches!(missing, Err(YannongError::InvalidInput { field: Some(f), .. }) if f == "path")
+    );
+    let no_keys = block_on(y.lessons(vec![])).unwrap_err();
+    assert!(
+        matches!(no_keys, YannongError::InvalidInput { field: Some(f), .. } if f == "trusted_keys")
+    );
 }

@@ -569,3 +569,39 @@ fn the_default_pack_builds_installs_and_links_every_alarm() {
         "the pack's diagrams are embedded ({pictures})"
     );
 }
+
+#[test]
+fn two_libraries_on_one_folder_take_turns() {
+    let env = env();
+    let (a, b) = (Arc::new(env.library()), Arc::new(env.library()));
+    let (v1, v2) = (build_with(1, "# 第一版"), build_with(2, "# 第二版"));
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let lib = Arc::clone(if i % 2 == 0 { &a } else { &b });
+            let pack = if i % 3 == 0 { v1.clone() } else { v2.clone() };
+            std::thread::spawn(move || {
+                // Downgrades may be refused; anything else must succeed.
+                match lib.install(pack.as_slice(), &no_cancel()) {
+                    Ok(_) | Err(LibraryError::Downgrade { .. }) => {}
+                    Err(e) => panic!("install failed: {e}"),
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let live = a.installed().unwrap()[0].version;
+    assert_eq!(live, 2);
+    assert!(
+        b.lesson_markdown("test-pack", "yellowing")
+            .unwrap()
+            .contains("第二版")
+    );
+    assert_eq!(
+        std::fs::read_dir(env.root.join(".staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+}

@@ -76,6 +76,25 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
+/// Runs to completion like [`run`], but captures stdout (echoed afterwards) and returns it.
+/// stderr is inherited, so build progress and errors still show as they happen.
+pub fn stdout(cmd: &mut Command) -> Result<String> {
+    let line = display(cmd);
+    println!("$ {line}");
+    let output = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| spawn_error(&line, &e))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{text}");
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("`{line}` failed ({})", output.status))
+    }
+}
+
 /// True if the command runs and exits 0; output is discarded. For probes.
 pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdin(Stdio::null())

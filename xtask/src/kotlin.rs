@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::bindings;
 use crate::cmd::{self, Context, Counts, Result};
-use crate::tools;
+use crate::{testpack, tools};
 
 const MAIN_SOURCES: &str = "android/core/src/main/kotlin";
 const TEST_SOURCES: &str = "android/core/src/test/kotlin";
@@ -31,10 +31,16 @@ const KOTLIN_JARS: &[&str] = &[
     "kotlin-test-junit.jar",
 ];
 
+/// JVM system properties naming the signed lesson pack the tests install and its public key
+/// (read in android/core/src/test/kotlin/cn/yannong/LessonsTest.kt).
+const TEST_PACK_PROPERTY: &str = "yannong.testPack";
+const TEST_PACK_KEY_PROPERTY: &str = "yannong.testPackKey";
+
 /// The Kotlin step of `cargo xtask test`.
 pub fn test() -> Result<Counts> {
     let toolchain = Toolchain::ensure()?;
     let bindings = bindings::generate(false)?;
+    let pack = testpack::build()?;
     let root = cmd::root();
     let classes = root.join("build/kotlin/test-classes");
     toolchain.compile(
@@ -48,6 +54,8 @@ pub fn test() -> Result<Counts> {
     cmd::run_tests(
         toolchain
             .java(&bindings.lib_dir, &classes)?
+            .arg(format!("-D{TEST_PACK_PROPERTY}={}", pack.pack.display()))
+            .arg(format!("-D{TEST_PACK_KEY_PROPERTY}={}", pack.public_key))
             .arg(TEST_MAIN)
             .arg(&classes),
     )

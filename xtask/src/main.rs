@@ -12,6 +12,7 @@ mod kotlin;
 mod mobile;
 mod pipeline;
 mod swift;
+mod testpack;
 mod tools;
 
 use std::process::ExitCode;

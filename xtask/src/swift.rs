@@ -21,7 +21,7 @@ use std::process::Command;
 
 use crate::bindings::{self, LIB_NAME, SWIFT_FFI_MODULE, SWIFT_MODULE};
 use crate::cmd::{self, Context, Counts, Result};
-use crate::tools;
+use crate::{testpack, tools};
 
 const DEFAULT_CHROOT: &str = "/var/tmp/yannong-swift-trixie";
 /// Overrides [`DEFAULT_CHROOT`].
@@ -30,6 +30,9 @@ const WRAPPER_SOURCES: &str = "ios/Sources/Yannong";
 const CHECK_SOURCES: &str = "ios/Tests/YannongChecks";
 /// Staging directory inside the chroot, recreated on every run.
 const STAGE: &str = "/src/yannong";
+/// The signed lesson pack the checks install (xtask/src/testpack.rs), relative to [`STAGE`].
+/// Its path and public key reach the checks as `YANNONG_TEST_PACK` and `YANNONG_TEST_PACK_KEY`.
+const TEST_PACK: &str = "testdata/default.ynpack";
 /// Clang's module cache (Foundation, Glibc), kept between runs outside the stage.
 const MODULE_CACHE: &str = "/src/yannong-module-cache";
 
@@ -51,6 +54,7 @@ pub fn test() -> Result<Counts> {
         ));
     }
     let bindings = bindings::generate(false)?;
+    let pack = testpack::build()?;
 
     let dir =
         std::env::var_os(CHROOT_ENV).map_or_else(|| PathBuf::from(DEFAULT_CHROOT), PathBuf::from);
@@ -88,6 +92,7 @@ pub fn test() -> Result<Counts> {
     };
     let wrapper = staged(&wrapper)?;
     let checks = staged(&checks)?;
+    cmd::copy(&pack.pack, &stage.join(TEST_PACK))?;
 
     let swiftc = || {
         let mut swiftc = chroot.command(STAGE, "swiftc");
@@ -127,7 +132,9 @@ pub fn test() -> Result<Counts> {
     cmd::run_tests(
         chroot
             .command(STAGE, "./yannong-checks")
-            .env("LD_LIBRARY_PATH", format!("{STAGE}/lib")),
+            .env("LD_LIBRARY_PATH", format!("{STAGE}/lib"))
+            .env("YANNONG_TEST_PACK", format!("{STAGE}/{TEST_PACK}"))
+            .env("YANNONG_TEST_PACK_KEY", &pack.public_key),
     )
 }
 

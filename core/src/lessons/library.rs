@@ -6,11 +6,12 @@
 //! synced before that. So a kill at any point leaves the old version or the new one, whole;
 //! [`LessonLibrary::open`] sweeps what an interrupted install left behind.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -99,8 +100,19 @@ pub struct LessonLibrary {
     root: PathBuf,
     keys: TrustedKeys,
     /// Installs, rollbacks, removals and sweeps one at a time: a sweep must never see another
-    /// install's folder between its rename and its switch.
-    changes: Mutex<()>,
+    /// install's folder between its rename and its switch. Shared by every library opened on
+    /// the same folder in this process.
+    changes: Arc<Mutex<()>>,
+}
+
+/// The change lock of each library folder, so two `LessonLibrary` values on one folder (an app
+/// that opens the library twice) still take turns.
+fn change_lock(root: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: LazyLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let key = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut locks = LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    Arc::clone(locks.entry(key).or_default())
 }
 
 const STAGING: &str = ".staging";
@@ -112,10 +124,10 @@ impl LessonLibrary {
     pub fn open(store: Arc<Store>, root: PathBuf, keys: TrustedKeys) -> Result<Self, LibraryError> {
         fs::create_dir_all(&root).map_err(io(&root))?;
         let lib = LessonLibrary {
+            changes: change_lock(&root),
             store,
             root,
             keys,
-            changes: Mutex::new(()),
         };
         let _changing = lib.changing();
         lib.sweep()?;

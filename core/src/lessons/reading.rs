@@ -84,7 +84,12 @@ impl LessonLibrary {
             .unwrap_or_default();
         let body = render_html(&markdown, |path| {
             let mime = image_mime(path)?;
-            let bytes = self.file(pack_id, path).ok()?;
+            // A damaged picture must not cost the farmer the whole lesson: show its
+            // description instead, and say so in the log.
+            let bytes = self
+                .file(pack_id, path)
+                .inspect_err(|e| tracing::warn!(pack = pack_id, path, error = %e, "lesson picture not shown"))
+                .ok()?;
             Some(format!(
                 "data:{mime};base64,{}",
                 base64::engine::general_purpose::STANDARD.encode(bytes)

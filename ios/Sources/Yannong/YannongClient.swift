@@ -199,6 +199,19 @@ public final class YannongClient: Sendable {
             try await core.deviations(timeline: timeline, readings: readings)
         }
     }
+
+    // MARK: Lessons
+
+    /// The offline lesson library in the data directory, accepting packs signed by one of
+    /// `trustedKeys` (Ed25519 public keys, 64 hex digits each). Finishes cleaning up after an
+    /// install that was interrupted. Call it once and share the result (see ``LessonLibrary``).
+    ///
+    /// - Throws: `YannongError.InvalidInput(detail:field:step:)` with field `trusted_keys` for
+    ///   a key that is not 64 hex digits of a valid public key.
+    public func lessons(trustedKeys: [String]) async throws -> LessonLibrary {
+        LessonLibrary(
+            core: try await core.lessons(trustedKeys: trustedKeys), languageTag: languageTag)
+    }
 }
 
 extension CureTimeline {

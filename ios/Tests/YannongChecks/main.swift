@@ -398,6 +398,233 @@ await test("concurrent calls on one client") { t in
     t.expect(counts.allSatisfy { $0 >= 3 }, "answers \(counts)")
 }
 
+// MARK: - Lessons
+
+// The default pack (content/default), built and signed by `cargo xtask test`
+// (xtask/src/testpack.rs), which passes its path and public key in these variables. Without
+// them every lesson check fails: a missing pack must not look like a pass.
+let testPackPath = ProcessInfo.processInfo.environment["YANNONG_TEST_PACK"] ?? ""
+let testPackKey = ProcessInfo.processInfo.environment["YANNONG_TEST_PACK_KEY"] ?? ""
+let packId = "yannong-default"
+/// A valid Ed25519 public key that did not sign the test pack (RFC 8032, test 1).
+let strangerKey = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+var lessonDirs = 0
+
+/// The test pack, or `nil` after failing the check when the environment does not name one.
+@MainActor func testPack(_ t: Check) -> URL? {
+    guard !testPackPath.isEmpty, !testPackKey.isEmpty else {
+        t.fail("YANNONG_TEST_PACK and YANNONG_TEST_PACK_KEY are not set; run with `cargo xtask test`")
+        return nil
+    }
+    guard FileManager.default.fileExists(atPath: testPackPath) else {
+        t.fail("test pack \(testPackPath) does not exist")
+        return nil
+    }
+    return URL(fileURLWithPath: testPackPath)
+}
+
+/// Where the last occurrence of `needle` starts in `haystack`.
+func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard haystack.count >= needle.count else { return nil }
+    for start in stride(from: haystack.count - needle.count, through: 0, by: -1)
+    where haystack[start..<start + needle.count].elementsEqual(needle) {
+        return start
+    }
+    return nil
+}
+
+/// A lesson library on a fresh Chinese client, trusting `keys` (the test pack's by default).
+@MainActor func freshLibrary(keys: [String]? = nil) async throws -> LessonLibrary {
+    lessonDirs += 1
+    let zh = try await YannongClient.open(
+        dataDirectory: root.appendingPathComponent("lessons-\(lessonDirs)"),
+        locale: Locale(identifier: "zh_Hans_CN"))
+    return try await zh.lessons(trustedKeys: keys ?? [testPackKey])
+}
+
+await test("lessons: install the default pack, 25 lessons, A09 links a 停电 lesson") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary()
+    t.equal(try await library.installedPacks().count, 0, "nothing installed at first")
+    let installed = try await library.installPack(at: pack)
+    t.equal(installed.id, packId, "pack id")
+    t.equal(installed.version, 1, "version")
+    t.equal(installed.lessons, 25, "lessons in the pack")
+    t.equal(installed.previousVersion, nil, "no previous version")
+    t.equal(installed.title.text, "烟叶生产技术小课堂", "Chinese title")
+    t.equal(try await library.installedPacks(), [installed], "installed packs")
+    t.equal(try await library.installPack(at: pack), installed, "reinstalling changes nothing")
+
+    let lessons = try await library.lessons()
+    t.equal(lessons.count, 25, "lesson count")
+    t.expect(lessons.allSatisfy { $0.packId == packId && $0.progress == nil }, "fresh lessons")
+    t.equal(Set(lessons.map(\.lessonId)).count, 25, "distinct lesson ids")
+    let powerCut = try await library.lessons(for: .alarm, key: "A09")
+    t.expect(powerCut.contains { $0.title.zh.contains("停电") },
+             "A09 lessons: \(powerCut.map(\.title.zh))")
+    t.equal(try await library.lessons(for: .alarm, key: "A99").count, 0, "unknown alarm")
+    t.expect(!(try await library.lessons(for: .disease, key: "brown_spot")).isEmpty, "brown spot")
+    t.expect(!(try await library.lessons(for: .leafClass, key: "over_ripe")).isEmpty, "over ripe")
+}
+
+await test("lessons: pages have no scripts and embed SVG pictures") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary()
+    _ = try await library.installPack(at: pack)
+    let img = try NSRegularExpression(pattern: "<img[^>]*\\ssrc=\"([^\"]*)\"")
+    var svgs = 0
+    for lesson in try await library.lessons() {
+        let html = try await library.lessonHTML(for: lesson)
+        t.expect(html.hasPrefix("<!DOCTYPE html>"), "\(lesson.lessonId): not a whole page")
+        t.expect(html.range(of: "<script", options: .caseInsensitive) == nil,
+                 "\(lesson.lessonId) has a script")
+        let sources = img.matches(in: html, range: NSRange(html.startIndex..., in: html))
+            .compactMap { Range($0.range(at: 1), in: html).map { String(html[$0]) } }
+        t.expect(sources.allSatisfy { $0.hasPrefix("data:image/") },
+                 "\(lesson.lessonId): pictures not inline: \(sources.map { $0.prefix(40) })")
+        svgs += sources.filter { $0.hasPrefix("data:image/svg+xml;base64,") }.count
+    }
+    t.expect(svgs >= 9, "\(svgs) embedded SVG pictures")
+    let e = await t.error("unknown lesson") {
+        _ = try await library.lessonHTML(packId: packId, lessonId: "no-such-lesson")
+    }
+    guard case .NotFound? = e as? YannongError else {
+        return t.fail("expected NotFound, got \(String(describing: e))")
+    }
+}
+
+await test("lessons: search in Chinese and pinyin") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary()
+    _ = try await library.installPack(at: pack)
+    let chinese = try await library.search("烘烤变黄", limit: 10)
+    t.expect(chinese.contains { $0.title.contains("变黄") },
+             "烘烤变黄 → \(chinese.map(\.title))")
+    t.expect(chinese.allSatisfy { $0.packId == packId }, "hits are in the pack")
+    t.expect(chinese.contains { $0.titleHtml.contains("<mark>") || $0.snippetHtml.contains("<mark>") },
+             "matches are marked")
+    let pinyin = try await library.search("hongkao", limit: 10)
+    t.expect(!pinyin.isEmpty, "no hit for hongkao")
+    t.expect(try await library.search("hongkao", limit: 1).count <= 1, "limit 1")
+    t.equal(try await library.search("hongkao", limit: -1).count, 0, "negative limit")
+}
+
+await test("lessons: progress and continue reading") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary()
+    _ = try await library.installPack(at: pack)
+    t.equal(try await library.continueReading(), nil, "nothing to continue at first")
+    let lessons = try await library.lessons()
+    let (first, second) = (lessons[0], lessons[1])
+
+    try await library.recordProgress(for: first, position: 0.5)
+    let resumed = try await library.continueReading()
+    t.equal(resumed?.lessonId, first.lessonId, "continue the first lesson")
+    t.equal(resumed?.progress?.position, 0.5, "position")
+    t.equal(resumed?.progress?.completed, false, "not completed")
+
+    try await Task.sleep(nanoseconds: 5_000_000)  // progress times have millisecond resolution
+    try await library.recordProgress(packId: second.packId, lessonId: second.lessonId, position: 7)
+    let latest = try await library.continueReading()
+    t.equal(latest?.lessonId, second.lessonId, "the most recent lesson")
+    t.equal(latest?.progress?.position, 1, "position clamped to 1")
+
+    try await library.recordProgress(for: second, position: 1, completed: true)
+    t.equal(try await library.continueReading()?.lessonId, first.lessonId,
+            "completed lessons are not offered")
+    try await library.recordProgress(for: second, position: 0.2, completed: false)
+    let listed = try await library.lessons().first { $0.lessonId == second.lessonId }
+    t.equal(listed?.progress?.completed, true, "completion sticks")
+    t.equal(listed?.progress?.position, 0.2, "position updated")
+    let e = await t.error("unknown lesson") {
+        try await library.recordProgress(packId: packId, lessonId: "no-such-lesson", position: 0.5)
+    }
+    guard case .NotFound? = e as? YannongError else {
+        return t.fail("expected NotFound, got \(String(describing: e))")
+    }
+}
+
+await test("lessons: a tampered pack is an Integrity error and installs nothing") { t in
+    guard let pack = testPack(t) else { return }
+    var bytes = [UInt8](try Data(contentsOf: pack))
+    // The last "。" (E3 80 82) is in the last lesson's text; make it E3 80 81 ("、").
+    guard let at = lastIndex(of: [0xE3, 0x80, 0x82], in: bytes) else {
+        return t.fail("no 。 in the pack")
+    }
+    bytes[at + 2] = 0x81
+    let tampered = root.appendingPathComponent("tampered.ynpack")
+    try Data(bytes).write(to: tampered)
+
+    let library = try await freshLibrary()
+    let e = await t.error("install a tampered pack") { _ = try await library.installPack(at: tampered) }
+    guard let error = e as? YannongError, case .Integrity = error else {
+        return t.fail("expected Integrity, got \(String(describing: e))")
+    }
+    t.expect(error.isPermanent, "permanent")
+    t.expect(!error.message.isEmpty, "has a message")
+    t.equal(try await library.installedPacks().count, 0, "nothing installed")
+    t.equal(try await library.lessons().count, 0, "no lessons")
+    t.equal(try await library.search("变黄", limit: 10).count, 0, "nothing to find")
+    t.equal(try await library.installPack(at: pack).id, packId, "the untouched pack installs")
+}
+
+await test("lessons: packs signed by an untrusted key are refused") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary(keys: [strangerKey])
+    let refused = await t.error("install with a stranger's key") { _ = try await library.installPack(at: pack) }
+    guard case .Integrity? = refused as? YannongError else {
+        return t.fail("expected Integrity, got \(String(describing: refused))")
+    }
+    t.equal(try await library.installedPacks().count, 0, "nothing installed")
+    for keys in [["not hex"], []] {
+        let e = await t.error("keys \(keys)") { _ = try await freshLibrary(keys: keys) }
+        t.equal((e as? YannongError)?.field, "trusted_keys", "field of \(String(describing: e))")
+    }
+}
+
+await test("lessons: remove a pack, progress is kept; bad files") { t in
+    guard let pack = testPack(t) else { return }
+    let library = try await freshLibrary()
+    _ = try await library.installPack(at: pack)
+    let lesson = try await library.lessons()[3]
+    try await library.recordProgress(for: lesson, position: 0.25)
+    let noPrevious = await t.error("rollback without a previous version") {
+        try await library.rollbackPack(id: packId)
+    }
+    guard case .NotFound? = noPrevious as? YannongError else {
+        return t.fail("rollback: expected NotFound, got \(String(describing: noPrevious))")
+    }
+
+    try await library.removePack(id: packId)
+    t.equal(try await library.installedPacks().count, 0, "nothing installed")
+    t.equal(try await library.lessons().count, 0, "no lessons")
+    t.equal(try await library.continueReading(), nil, "nothing to continue")
+    for (what, body) in [
+        ("remove again", { try await library.removePack(id: packId) }),
+        ("page of a removed lesson", { _ = try await library.lessonHTML(for: lesson) }),
+    ] as [(String, () async throws -> Void)] {
+        let e = await t.error(what, body)
+        guard case .NotFound? = e as? YannongError else {
+            t.fail("\(what): expected NotFound, got \(String(describing: e))")
+            continue
+        }
+    }
+    _ = try await library.installPack(at: pack)
+    let back = try await library.lessons().first { $0.lessonId == lesson.lessonId }
+    t.equal(back?.progress?.position, 0.25, "progress survives a reinstall")
+
+    let missing = await t.error("missing file") {
+        _ = try await library.installPack(at: root.appendingPathComponent("nope.ynpack"))
+    }
+    guard case .InvalidInput(_, "path", _)? = missing as? YannongError else {
+        return t.fail("missing file: expected InvalidInput(path), got \(String(describing: missing))")
+    }
+    let web = await t.error("web URL") {
+        _ = try await library.installPack(at: URL(string: "https://example.com/p.ynpack")!)
+    }
+    t.equal((web as? YannongError)?.field, "path", "field of \(String(describing: web))")
+}
+
 try? FileManager.default.removeItem(at: root)
 print("\(tally.passed) passed, \(tally.failed) failed")
 exit(tally.failed == 0 && tally.passed > 0 ? 0 : 1)

@@ -195,6 +195,20 @@ class YannongClient private constructor(
     suspend fun deviations(timeline: CureTimeline, readings: List<Reading>): DeviationReport =
         core.deviations(timeline, readings)
 
+    // Lessons
+
+    /**
+     * The offline lesson library in the data directory, accepting packs signed by one of
+     * [trustedKeys] (Ed25519 public keys, 64 hex digits each). Finishes cleaning up after an
+     * install that was interrupted. Call it once and share the result (see [LessonLibrary]);
+     * close it as well as the client.
+     *
+     * @throws YannongException.InvalidInput (field `trusted_keys`) for a key that is not
+     *   64 hex digits of a valid public key.
+     */
+    suspend fun lessons(trustedKeys: List<String>): LessonLibrary =
+        LessonLibrary(core.lessons(trustedKeys))
+
     /**
      * Releases the core's handle on the database. Calls already running finish normally; later
      * calls throw [IllegalStateException]. Closing twice is harmless.
