@@ -3,18 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers may panic
 
-use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use yannong_ffi::*;
 
-fn block_on<F: Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+mod common;
+use common::block_on;
 
 fn open(dir: &std::path::Path, locale: &str) -> std::sync::Arc<Yannong> {
     block_on(Yannong::open(YannongConfig {

@@ -2,20 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // test helpers may panic
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
 use yannong_core::lessons::{PackSigner, build_pack};
 use yannong_ffi::*;
 
-fn block_on<F: Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+mod common;
+use common::block_on;
 
 const SEED: [u8; 32] = [3; 32];
 

@@ -11,19 +11,24 @@ fn yannong(args: &[&str]) -> std::process::Output {
         .expect("run yannong")
 }
 
+/// Runs `yannong` and returns its stdout, failing the test with its stderr if it failed.
+fn yannong_ok(args: &[&str]) -> String {
+    let run = yannong(args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).expect("stdout is UTF-8")
+}
+
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 #[test]
 fn demo_prints_recipes_and_writes_a_picture_per_recipe() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pictures");
-    let run = yannong(&["demo", "--out", out.to_str().unwrap()]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8(run.stdout).unwrap();
+    let stdout = yannong_ok(&["demo", "--out", out.to_str().unwrap()]);
     for id in ["lower", "middle", "upper"] {
         assert!(stdout.contains(&format!("{id} — ")), "{stdout}");
         let png = std::fs::read(out.join(format!("curve-{id}.png"))).unwrap();
@@ -57,19 +62,13 @@ fn recipes_json_is_the_importable_exchange_format() {
 fn curve_of_an_adjusted_recipe_with_a_picture() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("c.png");
-    let run = yannong(&[
+    let stdout = yannong_ok(&[
         "curve",
         "--recipe",
         "middle+under-ripe",
         "--png",
         png.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8(run.stdout).unwrap();
     // Under-ripe leaves yellow 1 °C lower than the default's 35 °C.
     assert!(stdout.contains("Y0   yellowing       34.0"), "{stdout}");
     assert!(std::fs::read(&png).unwrap().starts_with(PNG_MAGIC));
@@ -125,7 +124,7 @@ fn lessons_keygen_build_verify_the_default_pack() {
 
     let content = concat!(env!("CARGO_MANIFEST_DIR"), "/../content/default");
     let pack = dir.path().join("default.ynpack");
-    let run = yannong(&[
+    let stdout = yannong_ok(&[
         "lessons",
         "build",
         content,
@@ -134,28 +133,16 @@ fn lessons_keygen_build_verify_the_default_pack() {
         "--out",
         pack.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8(run.stdout).unwrap();
     assert!(stdout.starts_with("yannong-default v"), "{stdout}");
     assert!(stdout.contains(&public));
 
-    let run = yannong(&[
+    let listing = yannong_ok(&[
         "lessons",
         "verify",
         pack.to_str().unwrap(),
         "--public-key",
         &public,
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let listing = String::from_utf8(run.stdout).unwrap();
     assert!(listing.lines().count() > 25, "{listing}");
     assert!(listing.contains("变黄期怎么烤"), "{listing}");
 
