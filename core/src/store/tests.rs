@@ -198,3 +198,45 @@ fn readers_see_committed_writes_and_cannot_write() {
         .unwrap_err();
     assert!(err.to_string().contains("readonly"), "{err}");
 }
+
+#[test]
+fn a_full_disk_is_reported_as_such_and_loses_nothing() {
+    let dir = TempDir::new().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO custom_recipes (id, json, created_at, updated_at) VALUES ('kept', '{}', 1, 1)",
+                [],
+            )
+            .map_err(StoreError::from)
+        })
+        .unwrap();
+    // Cap the file at its current size: the next page SQLite needs is "the disk is full".
+    store
+        .write(|tx| {
+            let pages: i64 = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            tx.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+                .map_err(StoreError::from)
+        })
+        .unwrap();
+    let big = "x".repeat(256 * 1024);
+    let err = store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO custom_recipes (id, json, created_at, updated_at) VALUES ('big', ?1, 1, 1)",
+                [&big],
+            )
+            .map_err(StoreError::from)
+        })
+        .unwrap_err();
+    assert!(err.is_disk_full(), "{err:?}");
+    let ids: Vec<String> = store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT id FROM custom_recipes ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()
+        })
+        .unwrap();
+    assert_eq!(ids, ["kept"]);
+}
