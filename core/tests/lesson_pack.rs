@@ -473,6 +473,26 @@ fn a_file_damaged_on_disk_is_reported_not_shown() {
             .unwrap()
             .starts_with(b"<svg")
     );
+
+    // A damaged picture leaves its description; the rest of the lesson still shows.
+    lib.install(
+        build_with(2, "# 第二版 ![曲线](images/curve.svg)").as_slice(),
+        &no_cancel(),
+    )
+    .unwrap();
+    let page = lib.lesson_page("test-pack", "yellowing").unwrap();
+    assert!(
+        page.contains("<img src=\"data:image/svg+xml;base64,"),
+        "{page}"
+    );
+    std::fs::write(
+        env.root.join("test-pack/v2/images/curve.svg"),
+        "<svg>evil</svg>",
+    )
+    .unwrap();
+    let page = lib.lesson_page("test-pack", "yellowing").unwrap();
+    assert!(!page.contains("<img"), "{page}");
+    assert!(page.contains("第二版") && page.contains("曲线"), "{page}");
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> usize {

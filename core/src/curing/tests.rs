@@ -241,7 +241,7 @@ fn recipe_for_leaf_ids_name_the_adjustments() {
     );
 }
 
-/// Checks one `recipe_for_leaf` result; shared by the two tests below.
+/// Checks one `recipe_for_leaf` result: valid, built from the right base, named by its adjustments.
 fn check_leaf_recipe(pos: LeafPosition, m: Maturity, w: WaterContent) -> Result<(), String> {
     let r = recipe_for_leaf(pos, m, w).map_err(|e| format!("{pos:?} {m:?} {w:?}: {e}"))?;
     r.validate()

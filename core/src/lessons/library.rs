@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::archive::{PackReader, VerifiedPack};
 use super::error::PackError;
-use super::manifest::{MANIFEST_PATH, Manifest, SIGNATURE_PATH};
+use super::manifest::{LessonEntry, MANIFEST_PATH, Manifest, SIGNATURE_PATH};
 use super::search::{self, IndexedLesson};
 use super::sign::TrustedKeys;
 use crate::cancel::{Cancel, cancelled};
@@ -329,6 +329,16 @@ impl LessonLibrary {
     /// file damaged on disk is reported, not shown.
     pub fn lesson_markdown(&self, pack_id: &str, lesson_id: &str) -> Result<String, LibraryError> {
         let manifest = self.live_manifest(pack_id)?;
+        Ok(self.lesson_source(pack_id, &manifest, lesson_id)?.1)
+    }
+
+    /// The lesson's manifest entry and verified Markdown, from an already loaded manifest.
+    pub(super) fn lesson_source<'m>(
+        &self,
+        pack_id: &str,
+        manifest: &'m Manifest,
+        lesson_id: &str,
+    ) -> Result<(&'m LessonEntry, String), LibraryError> {
         let lesson = manifest
             .lessons
             .iter()
@@ -337,9 +347,10 @@ impl LessonLibrary {
                 pack: pack_id.to_owned(),
                 lesson: lesson_id.to_owned(),
             })?;
-        let bytes = self.read_verified(pack_id, &manifest, &lesson.file)?;
-        String::from_utf8(bytes)
-            .map_err(|_| LibraryError::Damaged(format!("{} is not UTF-8", lesson.file)))
+        let bytes = self.read_verified(pack_id, manifest, &lesson.file)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| LibraryError::Damaged(format!("{} is not UTF-8", lesson.file)))?;
+        Ok((lesson, text))
     }
 
     /// A file of the live version (e.g. an image a lesson shows), checked like a lesson.
@@ -348,7 +359,7 @@ impl LessonLibrary {
         self.read_verified(pack_id, &manifest, path)
     }
 
-    fn read_verified(
+    pub(super) fn read_verified(
         &self,
         pack_id: &str,
         m: &Manifest,
@@ -366,7 +377,7 @@ impl LessonLibrary {
         Ok(bytes)
     }
 
-    fn live_manifest(&self, pack_id: &str) -> Result<Manifest, LibraryError> {
+    pub(super) fn live_manifest(&self, pack_id: &str) -> Result<Manifest, LibraryError> {
         let bytes: Vec<u8> = self
             .store
             .read(|c| {

@@ -75,19 +75,15 @@ impl LessonLibrary {
     /// A lesson as a complete HTML page for a web view. Its pictures are embedded as `data:`
     /// URLs of their verified bytes, so the web view needs no file access and loads nothing.
     pub fn lesson_page(&self, pack_id: &str, lesson_id: &str) -> Result<String, LibraryError> {
-        let markdown = self.lesson_markdown(pack_id, lesson_id)?;
-        let title = self
-            .lessons()?
-            .into_iter()
-            .find(|l| l.pack_id == pack_id && l.lesson_id == lesson_id)
-            .map(|l| l.title.zh)
-            .unwrap_or_default();
+        // One manifest for the lesson and all its pictures.
+        let manifest = self.live_manifest(pack_id)?;
+        let (lesson, markdown) = self.lesson_source(pack_id, &manifest, lesson_id)?;
         let body = render_html(&markdown, |path| {
             let mime = image_mime(path)?;
             // A damaged picture must not cost the farmer the whole lesson: show its
             // description instead, and say so in the log.
             let bytes = self
-                .file(pack_id, path)
+                .read_verified(pack_id, &manifest, path)
                 .inspect_err(|e| tracing::warn!(pack = pack_id, path, error = %e, "lesson picture not shown"))
                 .ok()?;
             Some(format!(
@@ -95,7 +91,7 @@ impl LessonLibrary {
                 base64::engine::general_purpose::STANDARD.encode(bytes)
             ))
         });
-        Ok(render_page(&title, &body))
+        Ok(render_page(&lesson.title.zh, &body))
     }
 
     /// Full-text search over every installed lesson, best first (works offline).
