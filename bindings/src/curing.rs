@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use yannong_core::Timestamp;
+use yannong_core::cancel::Cancel;
 use yannong_core::curing::{self as core, RecipeBook, RecipeEntry, RecipeSource as CoreSource};
 use yannong_core::text::Locale;
 
@@ -26,7 +27,7 @@ impl Yannong {
     async fn with_book<T, F>(&self, f: F) -> Result<T, YannongError>
     where
         T: Send + 'static,
-        F: FnOnce(RecipeBook, &core::Cancel) -> Result<T, core::RecipeError> + Send + 'static,
+        F: FnOnce(RecipeBook, &Cancel) -> Result<T, core::RecipeError> + Send + 'static,
     {
         let (book, locale) = (self.book(), self.locale);
         blocking(move |cancel| f(book, cancel).map_err(|e| YannongError::from_recipe(e, locale)))

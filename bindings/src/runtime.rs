@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Runtime;
-use yannong_core::curing::Cancel;
+use yannong_core::cancel::Cancel;
 
 use crate::YannongError;
 

@@ -79,24 +79,22 @@ pub fn draw_curve(
             .collect()
     };
     let band = |c: RGBColor| c.mix(0.35).stroke_width(1);
-    for (knots, _) in [(&curve.fastest, "fastest"), (&curve.slowest, "slowest")] {
+    for knots in [&curve.fastest, &curve.slowest] {
         chart.draw_series(LineSeries::new(line(knots, false), band(DRY)))?;
         chart.draw_series(LineSeries::new(line(knots, true), band(WET)))?;
     }
-    chart
-        .draw_series(LineSeries::new(
-            line(&curve.nominal, false),
-            DRY.stroke_width(3),
-        ))?
-        .label("dry bulb (nominal; thin: min/max holds)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], DRY.stroke_width(3)));
-    chart
-        .draw_series(LineSeries::new(
-            line(&curve.nominal, true),
-            WET.stroke_width(3),
-        ))?
-        .label("wet bulb")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], WET.stroke_width(3)));
+    for (wet, colour, label) in [
+        (false, DRY, "dry bulb (nominal; thin: min/max holds)"),
+        (true, WET, "wet bulb"),
+    ] {
+        chart
+            .draw_series(LineSeries::new(
+                line(&curve.nominal, wet),
+                colour.stroke_width(3),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(3)));
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)

@@ -5,7 +5,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use yannong_core::Timestamp;
-use yannong_core::curing::{Cancel, ExpectedCurve, builtin_recipe};
+use yannong_core::cancel::Cancel;
+use yannong_core::curing::{ExpectedCurve, builtin_recipe};
 
 fn curve(c: &mut Criterion) {
     let recipe = builtin_recipe("upper+under-ripe").expect("built-in recipe");

@@ -54,7 +54,7 @@ pub struct ExpectedCurve {
     pub steps: Vec<StepWindow>,
 }
 
-pub use crate::cancel::Cancel;
+use crate::cancel::{Cancel, cancelled};
 
 #[derive(Clone, Copy)]
 enum Holds {
@@ -157,7 +157,7 @@ impl ExpectedCurve {
         let (mut seg, mut step) = (0usize, 0usize);
         let mut t = start;
         loop {
-            if out.len() % 4096 == 0 && crate::cancel::cancelled(cancel) {
+            if out.len() % 4096 == 0 && cancelled(cancel) {
                 return Err(RecipeError::Cancelled);
             }
             let at = Timestamp(t.min(end));

@@ -16,7 +16,7 @@ mod recipe;
 pub use adjust::{Adjustment, adjustments};
 pub use book::{RecipeBook, RecipeEntry, RecipeSource};
 pub use builtin::{builtin_recipe, builtin_recipes, recipe_for_leaf};
-pub use curve::{Cancel, CurvePoint, ExpectedCurve, Knot, StepWindow};
+pub use curve::{CurvePoint, ExpectedCurve, Knot, StepWindow};
 pub use deviation::{
     DeviationReport, Reading, ReadingDeviation, StepDeviation, Tolerance, deviations,
 };

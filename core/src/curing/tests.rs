@@ -9,6 +9,7 @@ use tempfile::TempDir;
 
 use super::json::{FORMAT_VERSION, MAX_HOLD_H, MAX_JSON_BYTES};
 use super::*;
+use crate::cancel::Cancel;
 use crate::store::{Store, StoreError};
 use crate::{Text, Timestamp};
 
