@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod barn;
 pub mod cancel;
 pub mod curing;
 pub mod lessons;

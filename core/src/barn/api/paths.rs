@@ -1,0 +1,47 @@
+//! URL paths of the platform API, shared by the server's router and the client.
+
+pub const LOGIN: &str = "/api/v1/auth/login";
+pub const LOGOUT: &str = "/api/v1/auth/logout";
+pub const REFRESH: &str = "/api/v1/auth/refresh";
+pub const ME: &str = "/api/v1/me";
+pub const BARNS: &str = "/api/v1/barns";
+pub const SYNC: &str = "/api/v1/sync";
+pub const OPENAPI: &str = "/api/v1/openapi.json";
+
+pub fn barn(id: super::BarnId) -> String {
+    format!("{BARNS}/{id}")
+}
+
+pub fn barn_readings(id: super::BarnId) -> String {
+    format!("{BARNS}/{id}/readings")
+}
+
+pub fn barn_curings(id: super::BarnId) -> String {
+    format!("{BARNS}/{id}/curings")
+}
+
+pub fn barn_stream(id: super::BarnId) -> String {
+    format!("{BARNS}/{id}/stream")
+}
+
+pub fn barn_images(id: super::BarnId) -> String {
+    format!("{BARNS}/{id}/images")
+}
+
+pub fn image(id: super::ImageId) -> String {
+    format!("/api/v1/images/{id}")
+}
+
+pub fn curing_advance(id: super::CuringId) -> String {
+    format!("/api/v1/curings/{id}/advance")
+}
+
+/// Controllers post batches here with their barn's device token.
+pub fn ingest(id: super::BarnId) -> String {
+    format!("/api/v1/ingest/{id}/readings")
+}
+
+/// Controllers upload camera JPEGs here.
+pub fn ingest_image(id: super::BarnId) -> String {
+    format!("/api/v1/ingest/{id}/images")
+}

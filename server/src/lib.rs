@@ -1,0 +1,4 @@
+//! Yannong's reference barn platform: the HTTP API phones talk to, its storage, and a physical
+//! barn simulator that stands in for real barns in demos and tests.
+
+pub mod sim;

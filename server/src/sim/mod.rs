@@ -1,0 +1,1 @@
+//! Barn simulator (being written).
