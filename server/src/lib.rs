@@ -1,4 +1,9 @@
 //! Yannong's reference barn platform: the HTTP API phones talk to, its storage, and a physical
 //! barn simulator that stands in for real barns in demos and tests.
 
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod platform;
 pub mod sim;
+pub mod store;

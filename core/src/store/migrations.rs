@@ -2,7 +2,7 @@
 //! `tests::upgrades_from_every_earlier_version` builds a database at each earlier version and
 //! upgrades it, so every new entry is covered automatically.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
@@ -80,17 +80,42 @@ pub(crate) const STEPS: &[&str] = &[
     );",
 ];
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect()));
-
-/// The newest schema version this build knows.
-pub fn latest_version() -> u32 {
-    STEPS.len() as u32
+/// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).
+#[derive(Debug)]
+pub struct Schema {
+    steps: &'static [&'static str],
+    migrations: OnceLock<Migrations<'static>>,
 }
 
-/// Brings `conn` to the latest schema in one transaction: all pending steps apply, or none.
-pub(crate) fn migrate_to_latest(conn: &mut Connection) -> Result<(), StoreError> {
-    migrate(&MIGRATIONS, conn, None)
+impl Schema {
+    /// `steps[i]` brings the schema to version `i + 1`.
+    pub const fn new(steps: &'static [&'static str]) -> Schema {
+        Schema {
+            steps,
+            migrations: OnceLock::new(),
+        }
+    }
+
+    /// The newest version this schema knows.
+    pub fn latest_version(&self) -> u32 {
+        self.steps.len() as u32
+    }
+
+    /// Brings `conn` to the latest version in one transaction: all pending steps apply, or none.
+    pub(crate) fn migrate_to_latest(&self, conn: &mut Connection) -> Result<(), StoreError> {
+        let migrations = self
+            .migrations
+            .get_or_init(|| Migrations::new(self.steps.iter().map(|sql| M::up(sql)).collect()));
+        migrate(migrations, conn, None, self.latest_version())
+    }
+}
+
+/// The app's schema.
+pub static APP: Schema = Schema::new(STEPS);
+
+/// The newest schema version this build of the app knows.
+pub fn latest_version() -> u32 {
+    APP.latest_version()
 }
 
 /// Brings `conn` to `version` (tests use this to build databases of earlier versions).
@@ -98,6 +123,7 @@ pub(crate) fn migrate(
     migrations: &Migrations<'_>,
     conn: &mut Connection,
     version: Option<usize>,
+    supported: u32,
 ) -> Result<(), StoreError> {
     let found = schema_version(conn)?;
     let result = match version {
@@ -107,10 +133,7 @@ pub(crate) fn migrate(
     result.map_err(|e| match e {
         rusqlite_migration::Error::MigrationDefinition(
             MigrationDefinitionError::DatabaseTooFarAhead,
-        ) => StoreError::TooNew {
-            found,
-            supported: latest_version(),
-        },
+        ) => StoreError::TooNew { found, supported },
         rusqlite_migration::Error::RusqliteError { query: _, err } => StoreError::Sqlite(err),
         other => StoreError::Migration(other.to_string()),
     })

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, Transaction};
 
 pub use error::StoreError;
+pub use migrations::Schema;
 
 /// File name of the database inside the app's data directory.
 pub const DB_FILE_NAME: &str = "yannong.db";
@@ -39,9 +40,18 @@ impl Store {
     /// Opens the database file at `path` and migrates it to the current schema. A database
     /// written by a newer app version is refused with [`StoreError::TooNew`], untouched.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_schema(path, &migrations::APP, READERS)
+    }
+
+    /// Opens a database of another schema (the platform's) with `readers` read connections.
+    pub fn open_with_schema(
+        path: &Path,
+        schema: &Schema,
+        readers: usize,
+    ) -> Result<Store, StoreError> {
         let mut writer = connection::open_writer(path)?;
-        migrations::migrate_to_latest(&mut writer)?;
-        let readers = (0..READERS)
+        schema.migrate_to_latest(&mut writer)?;
+        let readers = (0..readers.max(1))
             .map(|_| connection::open_reader(path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         tracing::debug!(path = %path.display(), "store opened");

@@ -62,7 +62,13 @@ fn upgrades_from_every_earlier_version() {
         {
             let mut conn = open_writer(&path).unwrap();
             if from > 0 {
-                migrate(&migrations_up_to(&STEPS[..from as usize]), &mut conn, None).unwrap();
+                migrate(
+                    &migrations_up_to(&STEPS[..from as usize]),
+                    &mut conn,
+                    None,
+                    latest_version(),
+                )
+                .unwrap();
             }
             assert_eq!(schema_version(&conn).unwrap(), from);
             insert_fixture(&conn, from);
@@ -96,13 +102,25 @@ fn failed_migration_leaves_the_database_as_it_was() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join(DB_FILE_NAME);
     let mut conn = open_writer(&path).unwrap();
-    migrate(&migrations_up_to(&STEPS[..1]), &mut conn, None).unwrap();
+    migrate(
+        &migrations_up_to(&STEPS[..1]),
+        &mut conn,
+        None,
+        latest_version(),
+    )
+    .unwrap();
     let before = table_names(&conn);
 
     // The real later steps followed by a broken one: none of them may stick.
     let mut broken: Vec<&'static str> = STEPS.to_vec();
     broken.push("CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);");
-    let err = migrate(&migrations_up_to(&broken), &mut conn, None).unwrap_err();
+    let err = migrate(
+        &migrations_up_to(&broken),
+        &mut conn,
+        None,
+        latest_version(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, StoreError::Sqlite(_) | StoreError::Migration(_)),
         "{err:?}"
@@ -119,7 +137,13 @@ fn database_from_a_newer_app_is_refused_untouched() {
         let mut conn = open_writer(&path).unwrap();
         let mut future: Vec<&'static str> = STEPS.to_vec();
         future.push("CREATE TABLE from_the_future (x INTEGER);");
-        migrate(&migrations_up_to(&future), &mut conn, None).unwrap();
+        migrate(
+            &migrations_up_to(&future),
+            &mut conn,
+            None,
+            latest_version(),
+        )
+        .unwrap();
     }
     let err = Store::open(&path).unwrap_err();
     match err {

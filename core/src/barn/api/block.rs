@@ -76,14 +76,16 @@ fn heat_pump_bits(h: HeatPump) -> u8 {
 const MAINS: u8 = 1 << 4;
 const DOOR: u8 = 1 << 5;
 
-fn pack_flags(r: &Reading) -> u8 {
+/// Fan, heat pump, mains and door of a reading in one byte (the platform stores it so too).
+pub fn pack_flags(r: &Reading) -> u8 {
     fan_bits(r.fan)
         | heat_pump_bits(r.heat_pump) << 2
         | if r.mains_power { MAINS } else { 0 }
         | if r.door_open { DOOR } else { 0 }
 }
 
-fn unpack_flags(f: u8) -> Option<(Fan, HeatPump, bool, bool)> {
+/// The inverse of [`pack_flags`]; `None` for bits no version has defined.
+pub fn unpack_flags(f: u8) -> Option<(Fan, HeatPump, bool, bool)> {
     let fan = match f & 3 {
         0 => Fan::Off,
         1 => Fan::Low,

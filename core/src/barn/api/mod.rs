@@ -8,7 +8,7 @@ mod block;
 mod ingest;
 pub mod paths;
 
-pub use block::{BlockError, ReadingBlock};
+pub use block::{BlockError, ReadingBlock, pack_flags, unpack_flags};
 pub use ingest::{
     EARLIEST, IngestBatch, IngestReport, MAX_BATCH, MAX_FUTURE_MS, MAX_TEMP_C, MIN_TEMP_C,
     RejectReason, Rejected, validate_reading,

@@ -1,0 +1,69 @@
+//! The HTTP API (axum). Paths come from `yannong_core::barn::api::paths`, bodies are the wire
+//! types of `barn::api`, and every barn-scoped handler goes through [`visible_barn`], which
+//! answers 404 for a barn the caller may not see — the same as for one that does not exist.
+
+mod access;
+mod auth;
+mod barns;
+mod error;
+mod ingest;
+pub mod openapi;
+mod sync;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::TraceLayer;
+use yannong_core::barn::api::paths;
+
+pub use access::{AuthUser, visible_barn};
+pub use error::ApiErr;
+
+use crate::platform::Platform;
+
+/// Largest request body: a full ingest batch of JSON readings, or a camera JPEG.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// SSE keep-alive: below the idle timeouts of Chinese carriers' NATs.
+pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(20);
+
+pub fn router(platform: Platform) -> Router {
+    Router::new()
+        .route(paths::LOGIN, post(auth::login))
+        .route(paths::LOGOUT, post(auth::logout))
+        .route(paths::REFRESH, post(auth::refresh))
+        .route(paths::ME, get(auth::me))
+        .route(paths::BARNS, get(barns::list))
+        .route("/api/v1/barns/{id}", get(barns::one))
+        .route(
+            "/api/v1/barns/{id}/curings",
+            get(barns::curings).post(barns::start_curing),
+        )
+        .route("/api/v1/barns/{id}/readings", get(barns::readings))
+        .route("/api/v1/barns/{id}/images", get(barns::images))
+        .route("/api/v1/barns/{id}/stream", get(sync::stream))
+        .route("/api/v1/images/{id}", get(barns::image))
+        .route("/api/v1/curings/{id}/advance", post(barns::advance))
+        .route(paths::SYNC, get(sync::changes))
+        .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
+        .route("/api/v1/ingest/{id}/images", post(ingest::image))
+        .route(paths::OPENAPI, get(openapi::document))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(platform)
+}
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiErr> + Send + 'static,
+) -> Result<T, ApiErr> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiErr::internal(format!("worker failed: {e}")))?
+}

@@ -1,0 +1,73 @@
+//! The platform service behind the HTTP API and the simulator: storage, the clock and the live
+//! feed, so readings arriving over HTTP and from simulated barns take the same path.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+use yannong_core::barn::api::{
+    BarnId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected, validate_reading,
+};
+
+use crate::clock::Clock;
+use crate::store::{PlatformStore, StoreError, StoreResult};
+
+/// Live readings buffered for slow stream subscribers; a subscriber that falls further behind
+/// skips ahead (and its phone catches up through sync).
+const LIVE_BUFFER: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub store: Arc<dyn PlatformStore>,
+    pub clock: Clock,
+    live: broadcast::Sender<(BarnId, Reading)>,
+}
+
+impl Platform {
+    pub fn new(store: Arc<dyn PlatformStore>, clock: Clock) -> Platform {
+        Platform {
+            store,
+            clock,
+            live: broadcast::channel(LIVE_BUFFER).0,
+        }
+    }
+
+    /// Checks each reading, stores the valid ones once and publishes them live. Blocking: call
+    /// from a blocking thread.
+    pub fn ingest(&self, barn: BarnId, batch: IngestBatch) -> StoreResult<IngestReport> {
+        if batch.readings.len() > MAX_BATCH {
+            return Err(StoreError::Invalid(format!(
+                "a batch holds at most {MAX_BATCH} readings, this one {}",
+                batch.readings.len()
+            )));
+        }
+        if batch.batch_id.is_empty() || batch.batch_id.len() > 128 {
+            return Err(StoreError::Invalid("batch_id must be 1–128 bytes".into()));
+        }
+        let now = self.clock.now();
+        let mut valid = Vec::with_capacity(batch.readings.len());
+        let mut rejected = Vec::new();
+        for (i, r) in batch.readings.into_iter().enumerate() {
+            match validate_reading(&r, now) {
+                Ok(()) => valid.push(r.quantised()),
+                Err(reason) => rejected.push(Rejected {
+                    index: i as u32,
+                    reason,
+                }),
+            }
+        }
+        let report = self
+            .store
+            .ingest(barn, &batch.batch_id, &valid, rejected, now)?;
+        if !report.replayed && report.accepted > 0 {
+            for r in valid {
+                // No subscribers is normal.
+                let _ = self.live.send((barn, r));
+            }
+        }
+        Ok(report)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<(BarnId, Reading)> {
+        self.live.subscribe()
+    }
+}

@@ -1,0 +1,170 @@
+//! The platform's storage interface. SQLite ([`SqliteStore`]) is the embedded default; the
+//! trait is what a PostgreSQL backend for thousands of barns would implement: every method is
+//! one transaction, takes plain values and returns wire types, and visibility rules are applied
+//! here, in the query, so no endpoint can forget them.
+
+mod changes;
+mod codec;
+mod curings;
+mod readings;
+mod schema;
+mod sqlite;
+mod users;
+
+pub use sqlite::SqliteStore;
+
+use yannong_core::Timestamp;
+use yannong_core::barn::api::{
+    Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
+    Reading, Role, StartCuringRequest, User, UserId,
+};
+use yannong_core::curing::Recipe;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] yannong_core::store::StoreError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Db(e.into())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub phone: String,
+    pub name: String,
+    pub role: Role,
+    /// PHC string from [`crate::auth::hash_password`]; the store never sees a password.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBarn {
+    pub name: String,
+    pub village: String,
+    pub owner: UserId,
+    pub technician: Option<UserId>,
+    pub kind: BarnKind,
+    pub capacity_kg: u32,
+}
+
+/// Where a changes-feed reader stands: the last change it has, and the last change of its
+/// view (which barns it may see) it has taken into account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursor {
+    pub seq: i64,
+    pub view: i64,
+}
+
+impl Cursor {
+    /// Parses the opaque form phones send back; empty means "from the beginning".
+    pub fn parse(s: &str) -> Option<Cursor> {
+        if s.is_empty() {
+            return Some(Cursor::default());
+        }
+        let rest = s.strip_prefix("v1.")?;
+        let (seq, view) = rest.split_once('.')?;
+        let cursor = Cursor {
+            seq: seq.parse().ok()?,
+            view: view.parse().ok()?,
+        };
+        (cursor.seq >= 0 && cursor.view >= 0).then_some(cursor)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v1.{}.{}", self.seq, self.view)
+    }
+}
+
+pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
+    fn create_user(&self, user: NewUser, now: Timestamp) -> StoreResult<User>;
+    /// The user and their password hash.
+    fn user_by_phone(&self, phone: &str) -> StoreResult<Option<(User, String)>>;
+    fn insert_token(&self, hash: &[u8; 32], user: UserId, expires_at: Timestamp)
+    -> StoreResult<()>;
+    /// The user a live (unexpired, unrevoked) token belongs to.
+    fn token_user(&self, hash: &[u8; 32], now: Timestamp) -> StoreResult<Option<User>>;
+    fn revoke_token(&self, hash: &[u8; 32]) -> StoreResult<()>;
+
+    fn create_barn(&self, barn: NewBarn, now: Timestamp) -> StoreResult<Barn>;
+    /// Changes who looks after a barn; both technicians' phones resync their view.
+    fn assign_technician(
+        &self,
+        barn: BarnId,
+        technician: Option<UserId>,
+        now: Timestamp,
+    ) -> StoreResult<Barn>;
+    fn set_controller_token(&self, barn: BarnId, hash: &[u8; 32]) -> StoreResult<()>;
+    fn controller_barn(&self, hash: &[u8; 32]) -> StoreResult<Option<BarnId>>;
+    /// Barns `user` may see, by id.
+    fn visible_barns(&self, user: &User) -> StoreResult<Vec<Barn>>;
+    /// The barn if `user` may see it; `None` whether it is missing or someone else's, so a
+    /// caller cannot probe for other farmers' barns.
+    fn visible_barn(&self, user: &User, barn: BarnId) -> StoreResult<Option<Barn>>;
+    fn barn(&self, barn: BarnId) -> StoreResult<Option<Barn>>;
+
+    fn start_curing(
+        &self,
+        barn: BarnId,
+        request: &StartCuringRequest,
+        recipe: Recipe,
+        now: Timestamp,
+    ) -> StoreResult<Curing>;
+    /// Moves the cure on from `from_step`; repeating an advance that already happened returns
+    /// the cure unchanged.
+    fn advance_curing(
+        &self,
+        curing: CuringId,
+        from_step: u32,
+        leaf_state: Option<String>,
+        at: Timestamp,
+    ) -> StoreResult<Curing>;
+    fn curing(&self, curing: CuringId) -> StoreResult<Option<Curing>>;
+    fn curings(&self, barn: BarnId) -> StoreResult<Vec<Curing>>;
+
+    /// Stores valid readings of a batch once. `rejected` were refused by validation already
+    /// and are recorded in the report kept for replays.
+    fn ingest(
+        &self,
+        barn: BarnId,
+        batch_id: &str,
+        readings: &[Reading],
+        rejected: Vec<yannong_core::barn::api::Rejected>,
+        now: Timestamp,
+    ) -> StoreResult<IngestReport>;
+    fn readings(
+        &self,
+        barn: BarnId,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Reading>>;
+
+    fn put_image(
+        &self,
+        barn: BarnId,
+        at: Timestamp,
+        jpeg: &[u8],
+        simulated: bool,
+    ) -> StoreResult<ImageMeta>;
+    fn image(&self, image: ImageId) -> StoreResult<Option<(ImageMeta, Vec<u8>)>>;
+    fn images(&self, barn: BarnId, limit: usize) -> StoreResult<Vec<ImageMeta>>;
+
+    /// Everything `user` may see that changed after `cursor`, at most about `limit` readings.
+    fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage>;
+}

@@ -1,0 +1,108 @@
+//! The platform's SQLite schema. Append migrations; never edit one that has shipped.
+//!
+//! Every row a phone may sync carries `seq`, drawn from one counter in the write transaction
+//! that changed it: the changes feed is "rows with seq above the cursor", whatever their
+//! timestamps, so late and out-of-order readings reach phones like any other.
+
+use yannong_core::store::Schema;
+
+const STEPS: &[&str] = &[
+    // 1: accounts, tokens, barns, curings, readings, images.
+    "CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        phone         TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('farmer', 'technician', 'admin')),
+        password_hash TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+    ) STRICT;
+    -- Only SHA-256 of a token is stored: a leaked database holds no usable token.
+    CREATE TABLE tokens (
+        hash       BLOB PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE change_seq (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        value INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO change_seq (id, value) VALUES (1, 0);
+    CREATE TABLE barns (
+        id               INTEGER PRIMARY KEY,
+        name             TEXT NOT NULL,
+        village          TEXT NOT NULL,
+        owner            INTEGER NOT NULL REFERENCES users (id),
+        technician       INTEGER REFERENCES users (id),
+        kind             TEXT NOT NULL,
+        capacity_kg      INTEGER NOT NULL,
+        controller_token BLOB UNIQUE,
+        updated_at       INTEGER NOT NULL,
+        seq              INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX barns_by_owner ON barns (owner);
+    CREATE INDEX barns_by_technician ON barns (technician);
+    -- A user's set of visible barns changed at seq: a cursor older than that must resync.
+    CREATE TABLE view_changes (
+        user_id INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        PRIMARY KEY (user_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE curings (
+        id           INTEGER PRIMARY KEY,
+        barn_id      INTEGER NOT NULL REFERENCES barns (id),
+        recipe       TEXT NOT NULL,
+        position     TEXT NOT NULL,
+        maturity     TEXT NOT NULL,
+        water        TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        ambient_c    REAL NOT NULL,
+        current_step INTEGER NOT NULL,
+        advances     TEXT NOT NULL,
+        finished_at  INTEGER,
+        updated_at   INTEGER NOT NULL,
+        seq          INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX curings_by_barn_seq ON curings (barn_id, seq);
+    -- Temperatures in tenths of a degree; one row is ~40 bytes. The key serves time-range
+    -- queries per barn and makes a resent reading a no-op.
+    CREATE TABLE readings (
+        barn_id     INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        dry         INTEGER NOT NULL,
+        wet         INTEGER NOT NULL,
+        dry_low     INTEGER,
+        dry_set     INTEGER,
+        wet_set     INTEGER,
+        step        INTEGER,
+        heating     INTEGER NOT NULL,
+        fan_current INTEGER NOT NULL,
+        vent        INTEGER NOT NULL,
+        vent_cmd    INTEGER NOT NULL,
+        flags       INTEGER NOT NULL,
+        PRIMARY KEY (barn_id, at)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX readings_by_barn_seq ON readings (barn_id, seq);
+    CREATE TABLE ingest_batches (
+        barn_id  INTEGER NOT NULL,
+        batch_id TEXT NOT NULL,
+        report   TEXT NOT NULL,
+        at       INTEGER NOT NULL,
+        PRIMARY KEY (barn_id, batch_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE images (
+        id        INTEGER PRIMARY KEY,
+        barn_id   INTEGER NOT NULL REFERENCES barns (id),
+        at        INTEGER NOT NULL,
+        bytes     INTEGER NOT NULL,
+        sha256    TEXT NOT NULL,
+        simulated INTEGER NOT NULL,
+        jpeg      BLOB NOT NULL,
+        seq       INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX images_by_barn_seq ON images (barn_id, seq);
+    CREATE INDEX images_by_barn_at ON images (barn_id, at);",
+];
+
+pub static PLATFORM: Schema = Schema::new(STEPS);
