@@ -5,5 +5,6 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod platform;
+pub mod serve;
 pub mod sim;
 pub mod store;

@@ -1,4 +1,18 @@
-//! Barn monitoring: the platform's wire types ([`api`]), shared with `yannong-server` so the
-//! client and the platform cannot drift.
+//! Barn monitoring: the platform's wire types ([`api`], shared with `yannong-server` so the
+//! client and the platform cannot drift), the HTTPS client, and [`Barns`], which syncs the
+//! platform into the local store that every screen reads.
 
 pub mod api;
+pub mod client;
+mod error;
+pub mod local;
+pub mod rows;
+pub mod secrets;
+mod service;
+pub mod sse;
+
+pub use client::ClientConfig;
+pub use error::BarnError;
+pub use local::LocalSession;
+pub use secrets::{MemorySecrets, SecretStore};
+pub use service::{Barns, SyncReport, WatchEvent};

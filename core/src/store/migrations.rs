@@ -78,6 +78,57 @@ pub(crate) const STEPS: &[&str] = &[
         title, tags, body, title_py, tags_py, body_py, title_ini, tags_ini,
         content = '', contentless_delete = 1, tokenize = 'unicode61'
     );",
+    // 5: barn monitoring, offline first: what the last sync brought, one row per barn and
+    // cure (JSON of the wire types), readings in the platform's compact layout
+    // (barn::rows), picture metadata with the cached file, and where sync stands.
+    "CREATE TABLE barn_sync (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        platform    TEXT NOT NULL,
+        user_id     INTEGER NOT NULL,
+        user        TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        cursor      TEXT NOT NULL,
+        synced_at   INTEGER,
+        server_time INTEGER
+    ) STRICT;
+    CREATE TABLE barns (
+        id   INTEGER PRIMARY KEY,
+        json TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE curings (
+        id         INTEGER PRIMARY KEY,
+        barn_id    INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        json       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX curings_by_barn ON curings (barn_id, started_at);
+    CREATE TABLE readings (
+        barn_id     INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        dry         INTEGER NOT NULL,
+        wet         INTEGER NOT NULL,
+        dry_low     INTEGER,
+        dry_set     INTEGER,
+        wet_set     INTEGER,
+        step        INTEGER,
+        heating     INTEGER NOT NULL,
+        fan_current INTEGER NOT NULL,
+        vent        INTEGER NOT NULL,
+        vent_cmd    INTEGER NOT NULL,
+        flags       INTEGER NOT NULL,
+        PRIMARY KEY (barn_id, at)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE barn_images (
+        id        INTEGER PRIMARY KEY,
+        barn_id   INTEGER NOT NULL,
+        at        INTEGER NOT NULL,
+        bytes     INTEGER NOT NULL,
+        sha256    TEXT NOT NULL,
+        simulated INTEGER NOT NULL,
+        cached    INTEGER NOT NULL DEFAULT 0,
+        last_used INTEGER
+    ) STRICT;
+    CREATE INDEX barn_images_by_barn ON barn_images (barn_id, at);",
 ];
 
 /// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).

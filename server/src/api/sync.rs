@@ -2,16 +2,18 @@
 
 use std::convert::Infallible;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use yannong_core::barn::api::{BarnId, ChangesPage};
 
 use super::{ApiErr, AuthUser, blocking, visible_barn};
 use crate::platform::Platform;
+use crate::serve::Stopping;
 use crate::store::Cursor;
 
 /// Default readings per page: about one barn-week; a 2G phone fetches it in seconds.
@@ -48,6 +50,7 @@ pub(super) async fn stream(
     State(p): State<Platform>,
     AuthUser(user): AuthUser,
     Path(id): Path<i64>,
+    stopping: Option<Extension<Stopping>>,
 ) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, ApiErr> {
     let barn = visible_barn(&p, &user, BarnId(id)).await?;
     let events = BroadcastStream::new(p.subscribe()).filter_map(move |item| match item {
@@ -55,9 +58,17 @@ pub(super) async fn stream(
             .event("reading")
             .json_data(&reading)
             .ok()
-            .map(Ok),
+            .map(Some),
         Ok(_) => None,
-        Err(_lagged) => Some(Ok(Event::default().event("lagged").data("sync"))),
+        Err(_lagged) => Some(Some(Event::default().event("lagged").data("sync"))),
     });
+    // `None` marks the server stopping; the stream ends there.
+    // Without a server around the router (tests), a closed channel that never says stop.
+    let rx = stopping.map_or_else(
+        || tokio::sync::watch::channel(false).1,
+        |Extension(Stopping(rx))| rx,
+    );
+    let stop = WatchStream::new(rx).filter(|s| *s).map(|_| None);
+    let events = events.merge(stop).map_while(|e| e.map(Ok));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(super::KEEP_ALIVE)))
 }

@@ -1,45 +1,12 @@
 //! Readings: idempotent batch ingest and time-range reads.
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use yannong_core::Timestamp;
-use yannong_core::barn::api::{BarnId, IngestReport, Reading, Rejected, pack_flags, unpack_flags};
+use yannong_core::barn::api::{BarnId, IngestReport, Reading, Rejected};
+use yannong_core::barn::rows;
 
-use super::codec::{collect, next_seq};
+use super::codec::next_seq;
 use super::{StoreError, StoreResult};
-
-pub(super) const COLUMNS: &str = "at, dry, wet, dry_low, dry_set, wet_set, step, heating, \
-     fan_current, vent, vent_cmd, flags";
-
-fn deci(v: f64) -> i64 {
-    (v * 10.0).round() as i64
-}
-
-fn from_deci(v: i64) -> f64 {
-    v as f64 / 10.0
-}
-
-pub(super) fn from_row(row: &Row<'_>) -> StoreResult<Reading> {
-    let flags: u8 = row.get(11)?;
-    let (fan, heat_pump, mains_power, door_open) =
-        unpack_flags(flags).ok_or_else(|| StoreError::Corrupt(format!("reading flags {flags}")))?;
-    Ok(Reading {
-        at: Timestamp(row.get(0)?),
-        dry_bulb_c: from_deci(row.get(1)?),
-        wet_bulb_c: from_deci(row.get(2)?),
-        dry_bulb_low_c: row.get::<_, Option<i64>>(3)?.map(from_deci),
-        dry_bulb_set_c: row.get::<_, Option<i64>>(4)?.map(from_deci),
-        wet_bulb_set_c: row.get::<_, Option<i64>>(5)?.map(from_deci),
-        step: row.get(6)?,
-        heat_pump,
-        heating_pct: row.get(7)?,
-        fan,
-        fan_current_pct: row.get(8)?,
-        vent_pct: row.get(9)?,
-        vent_cmd_pct: row.get(10)?,
-        mains_power,
-        door_open,
-    })
-}
 
 pub(super) fn ingest(
     tx: &Transaction<'_>,
@@ -63,29 +30,17 @@ pub(super) fn ingest(
         return Ok(report);
     }
     let first = next_seq(tx, readings.len() as i64)?;
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO readings (barn_id, at, seq, dry, wet, dry_low, dry_set, wet_set, \
-         step, heating, fan_current, vent, vent_cmd, flags) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?;
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO readings (barn_id, seq, {}) VALUES (?1, ?2, {})",
+        rows::COLUMNS,
+        rows::placeholders(3)
+    ))?;
     let mut accepted = 0u32;
     for (i, r) in readings.iter().enumerate() {
-        accepted += insert.execute(params![
-            barn.0,
-            r.at.0,
-            first + i as i64,
-            deci(r.dry_bulb_c),
-            deci(r.wet_bulb_c),
-            r.dry_bulb_low_c.map(deci),
-            r.dry_bulb_set_c.map(deci),
-            r.wet_bulb_set_c.map(deci),
-            r.step,
-            r.heating_pct,
-            r.fan_current_pct,
-            r.vent_pct,
-            r.vent_cmd_pct,
-            pack_flags(r),
-        ])? as u32;
+        let head: [&dyn rusqlite::ToSql; 2] = [&barn.0, &(first + i as i64)];
+        let values = rows::params(r);
+        let all = head.into_iter().chain(values.iter().map(|b| b.as_ref()));
+        accepted += insert.execute(params_from_iter(all))? as u32;
     }
     let report = IngestReport {
         batch_id: batch_id.to_owned(),
@@ -102,6 +57,14 @@ pub(super) fn ingest(
     Ok(report)
 }
 
+fn query(c: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<Reading>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let out = stmt
+        .query_map(args, |row| rows::from_row(row, 0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(out)
+}
+
 pub(super) fn range(
     c: &Connection,
     barn: BarnId,
@@ -109,14 +72,11 @@ pub(super) fn range(
     to: Timestamp,
     limit: usize,
 ) -> StoreResult<Vec<Reading>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM readings WHERE barn_id = ?1 AND at >= ?2 AND at < ?3 \
-         ORDER BY at LIMIT ?4"
-    ))?;
-    collect(
-        stmt.query(params![barn.0, from.0, to.0, limit as i64])?,
-        from_row,
-    )
+    let sql = format!(
+        "SELECT {} FROM readings WHERE barn_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY at LIMIT ?4",
+        rows::COLUMNS
+    );
+    query(c, &sql, params![barn.0, from.0, to.0, limit as i64])
 }
 
 /// Readings of `barn` changed in (after, upto], in time order.
@@ -126,10 +86,11 @@ pub(super) fn changed(
     after: i64,
     upto: i64,
 ) -> StoreResult<Vec<Reading>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM readings WHERE barn_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY at"
-    ))?;
-    collect(stmt.query(params![barn.0, after, upto])?, from_row)
+    let sql = format!(
+        "SELECT {} FROM readings WHERE barn_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY at",
+        rows::COLUMNS
+    );
+    query(c, &sql, params![barn.0, after, upto])
 }
 
 /// The first `limit` change numbers of `barn`'s readings after `after`.

@@ -1,0 +1,322 @@
+//! `Barns`: log in, sync the changes feed into the local store, watch a barn live. Every
+//! screen reads the store, so all of it works offline and "last updated" is the truth.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::BarnError;
+use super::api::{BarnId, ChangesPage, Reading, User};
+use super::client::{ClientConfig, PlatformClient};
+use super::local::{self, LocalSession};
+use super::secrets::SecretStore;
+use super::sse::SseParser;
+use crate::Timestamp;
+use crate::cancel::{Cancel, cancelled};
+use crate::store::Store;
+
+/// Readings per sync page: about a barn-week; small enough for 2G, few round trips.
+const PAGE_LIMIT: usize = 10_000;
+/// Refresh the token when it has less than this left.
+const REFRESH_BEFORE_HOURS: f64 = 7.0 * 24.0;
+const TOKEN_KEY: &str = "barn-platform-token";
+
+/// What one `sync` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pages: u32,
+    pub barns: u32,
+    pub curings: u32,
+    pub readings: u32,
+    pub images: u32,
+    /// The platform asked for a fresh copy (the set of visible barns changed).
+    pub reset: bool,
+}
+
+/// What the live watch reports to the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchEvent {
+    /// Connected; readings follow as they arrive.
+    Live,
+    Reading(Reading),
+    /// The stream dropped; the watch reconnects after `retry_in` and syncs what it missed.
+    Offline {
+        retry_in: Duration,
+        reason: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct Barns {
+    client: PlatformClient,
+    store: Arc<Store>,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl Barns {
+    pub fn new(
+        config: &ClientConfig,
+        store: Arc<Store>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Barns, BarnError> {
+        Ok(Barns {
+            client: PlatformClient::new(config)?,
+            store,
+            secrets,
+        })
+    }
+
+    fn token(&self) -> Result<String, BarnError> {
+        self.secrets
+            .get(TOKEN_KEY)
+            .map_err(BarnError::Secrets)?
+            .ok_or(BarnError::NotLoggedIn)
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> Result<User, BarnError> {
+        let session = self.client.login(phone, password).await?;
+        self.secrets
+            .set(TOKEN_KEY, &session.token)
+            .map_err(BarnError::Secrets)?;
+        let platform = self.client.base().to_owned();
+        self.store
+            .write(|tx| local::begin(tx, &platform, &session))?;
+        tracing::info!(user = %session.user.id, "logged in to the barn platform");
+        Ok(session.user)
+    }
+
+    /// Logs out here and on the platform (best effort: offline, the token still dies here).
+    pub async fn logout(&self) -> Result<(), BarnError> {
+        if let Ok(token) = self.token()
+            && let Err(e) = self.client.logout(&token).await
+        {
+            tracing::warn!(error = %e, "platform logout failed; forgetting the token anyway");
+        }
+        self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
+        self.store.write(local::end)
+    }
+
+    /// Who is logged in and when sync last finished, from the store (no network).
+    pub fn session(&self) -> Result<Option<LocalSession>, BarnError> {
+        self.store.read(local::session)
+    }
+
+    /// A token refreshed if it is close to expiry. A refused token is forgotten: the screen
+    /// asks for a new login, the stored barns stay readable.
+    async fn live_token(&self) -> Result<String, BarnError> {
+        let token = self.token()?;
+        let Some(session) = self.session()? else {
+            return Err(BarnError::NotLoggedIn);
+        };
+        if session.expires_at.hours_since(Timestamp::now()) > REFRESH_BEFORE_HOURS {
+            return Ok(token);
+        }
+        match self.client.refresh(&token).await {
+            Ok(fresh) => {
+                self.secrets
+                    .set(TOKEN_KEY, &fresh.token)
+                    .map_err(BarnError::Secrets)?;
+                let platform = self.client.base().to_owned();
+                self.store.write(|tx| local::begin(tx, &platform, &fresh))?;
+                Ok(fresh.token)
+            }
+            Err(e @ BarnError::Unauthorized(_)) => {
+                self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Pulls every change since the stored cursor, one transaction per page. Interrupted (no
+    /// network, app killed, cancelled) it resumes from the last page applied.
+    pub async fn sync(&self, cancel: &Cancel) -> Result<SyncReport, BarnError> {
+        let token = self.live_token().await?;
+        let mut report = SyncReport::default();
+        loop {
+            if cancelled(cancel) {
+                return Err(BarnError::Cancelled);
+            }
+            let cursor = self.session()?.map(|s| s.cursor).unwrap_or_default();
+            let page = match self.client.changes(&token, &cursor, PAGE_LIMIT).await {
+                Err(e @ BarnError::Unauthorized(_)) => {
+                    self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
+                    return Err(e);
+                }
+                other => other?,
+            };
+            self.apply(&page, &mut report)?;
+            if !page.more {
+                return Ok(report);
+            }
+        }
+    }
+
+    fn apply(&self, page: &ChangesPage, report: &mut SyncReport) -> Result<(), BarnError> {
+        // Decode before opening the transaction: a malformed page changes nothing.
+        let readings = page
+            .readings
+            .iter()
+            .map(|b| {
+                Ok((
+                    b.barn_id,
+                    b.decode().map_err(|e| BarnError::Decode(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, BarnError>>()?;
+        let now = Timestamp::now();
+        self.store
+            .write(|tx| local::apply(tx, page, &readings, now))?;
+        report.pages += 1;
+        report.barns += page.barns.len() as u32;
+        report.curings += page.curings.len() as u32;
+        report.readings += readings.iter().map(|(_, r)| r.len() as u32).sum::<u32>();
+        report.images += page.images.len() as u32;
+        report.reset |= page.reset;
+        Ok(())
+    }
+
+    /// Watches `barn` live until `cancel` is raised: stream readings into the store and to
+    /// `on_event`; when the stream drops, sync (fills the gap) and reconnect with jittered
+    /// exponential backoff, so a flapping 2G link neither hammers the platform nor goes blind.
+    pub async fn watch(
+        &self,
+        barn: BarnId,
+        cancel: &Cancel,
+        mut on_event: impl FnMut(WatchEvent) + Send,
+    ) -> Result<(), BarnError> {
+        let mut backoff = Backoff::new();
+        while !cancelled(cancel) {
+            let reason = match self
+                .stream_once(barn, cancel, &mut on_event, &mut backoff)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(
+                    e @ (BarnError::Unauthorized(_)
+                    | BarnError::NotLoggedIn
+                    | BarnError::NotFound(_)),
+                ) => {
+                    return Err(e);
+                }
+                Err(e) => e.to_string(),
+            };
+            let retry_in = backoff.next_delay();
+            on_event(WatchEvent::Offline { retry_in, reason });
+            if sleep_or_cancel(retry_in, cancel).await {
+                break;
+            }
+            // Fill what the stream missed while down; failure just means still offline.
+            if let Err(e) = self.sync(cancel).await {
+                tracing::debug!(error = %e, "sync while reconnecting failed");
+            }
+        }
+        Ok(())
+    }
+
+    async fn stream_once(
+        &self,
+        barn: BarnId,
+        cancel: &Cancel,
+        on_event: &mut (impl FnMut(WatchEvent) + Send),
+        backoff: &mut Backoff,
+    ) -> Result<(), BarnError> {
+        let token = self.live_token().await?;
+        let mut res = self.client.stream(&token, barn).await?;
+        on_event(WatchEvent::Live);
+        backoff.reset();
+        let mut parser = SseParser::default();
+        loop {
+            let chunk = tokio::select! {
+                c = res.chunk() => c?,
+                () = wait_cancel(cancel) => return Ok(()),
+            };
+            let Some(chunk) = chunk else {
+                return Err(BarnError::Network("the platform closed the stream".into()));
+            };
+            for ev in parser
+                .feed(&chunk)
+                .map_err(|e| BarnError::Decode(e.to_string()))?
+            {
+                match ev.event.as_str() {
+                    "reading" => {
+                        let r: Reading = serde_json::from_str(&ev.data)
+                            .map_err(|e| BarnError::Decode(e.to_string()))?;
+                        let r = r.quantised();
+                        self.store
+                            .write(|tx| local::put_readings(tx, barn, std::slice::from_ref(&r)))?;
+                        on_event(WatchEvent::Reading(r));
+                    }
+                    "lagged" => {
+                        self.sync(cancel).await?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Polls the cancel flag; the stream's keep-alives wake the select often enough otherwise.
+async fn wait_cancel(cancel: &Cancel) {
+    while !cancelled(cancel) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Sleeps `d`, returning early (true) when cancelled.
+async fn sleep_or_cancel(d: Duration, cancel: &Cancel) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(d) => cancelled(cancel),
+        () = wait_cancel(cancel) => true,
+    }
+}
+
+/// Exponential backoff 1 s → 5 min with ±25 % jitter so a village of phones that lost the
+/// same tower does not reconnect in lockstep.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    attempt: u32,
+    seed: u64,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Backoff {
+        let seed = Timestamp::now().0 as u64 | 1;
+        Backoff { attempt: 0, seed }
+    }
+
+    fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let base = 1000u64
+            .saturating_mul(1 << self.attempt.min(9))
+            .min(300_000);
+        self.attempt += 1;
+        // xorshift: jitter needs no cryptographic randomness.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let jitter = (self.seed % 501) as i64 - 250; // ±25 % in thousandths
+        let ms = base as i64 + base as i64 * jitter / 1000;
+        Duration::from_millis(ms.max(100) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_cap_with_jitter() {
+        let mut b = Backoff::new();
+        let delays: Vec<u128> = (0..15).map(|_| b.next_delay().as_millis()).collect();
+        assert!((750..=1250).contains(&delays[0]), "{delays:?}");
+        assert!(delays[3] > delays[0]);
+        assert!(delays.iter().all(|&d| d <= 375_000), "{delays:?}");
+        assert!(delays[14] >= 225_000, "{delays:?}");
+        b.reset();
+        assert!(b.next_delay().as_millis() <= 1250);
+    }
+}

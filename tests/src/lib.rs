@@ -1,0 +1,186 @@
+//! Shared set-up for the end-to-end tests: a platform with farmers, a technician and barns,
+//! served on a loopback port, and a phone-side `Barns` with its own data folder.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use yannong_core::Timestamp;
+use yannong_core::barn::api::{Barn, BarnKind, IngestBatch, IngestReport, Reading, Role, User};
+use yannong_core::barn::{Barns, ClientConfig, MemorySecrets};
+use yannong_core::store::Store;
+use yannong_server::auth::hash_password;
+use yannong_server::clock::Clock;
+use yannong_server::platform::Platform;
+use yannong_server::store::{NewBarn, NewUser, PlatformStore, SqliteStore};
+
+pub const PASSWORD: &str = "yan-nong-2026";
+
+/// A platform whose database outlives restarts of its HTTP server.
+#[derive(Debug)]
+pub struct TestPlatform {
+    pub dir: tempfile::TempDir,
+    pub platform: Platform,
+    pub addr: SocketAddr,
+    server: Option<(JoinHandle<()>, tokio::sync::oneshot::Sender<()>)>,
+    pub farmer: User,
+    pub other_farmer: User,
+    pub technician: User,
+    pub barns: Vec<Barn>,
+}
+
+impl TestPlatform {
+    /// Two farmers: the first owns barns 1 and 2 (technician assigned), the other barn 3.
+    pub async fn start() -> TestPlatform {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("platform.db")).unwrap());
+        let now = Timestamp::now();
+        let hash = hash_password(PASSWORD).unwrap();
+        let user = |phone: &str, role| {
+            store
+                .create_user(
+                    NewUser {
+                        phone: phone.into(),
+                        name: phone.into(),
+                        role,
+                        password_hash: hash.clone(),
+                    },
+                    now,
+                )
+                .unwrap()
+        };
+        let farmer = user("13800000001", Role::Farmer);
+        let other_farmer = user("13800000002", Role::Farmer);
+        let technician = user("13900000001", Role::Technician);
+        let barns = [(&farmer, true), (&farmer, true), (&other_farmer, false)]
+            .iter()
+            .enumerate()
+            .map(|(i, (owner, assigned))| {
+                store
+                    .create_barn(
+                        NewBarn {
+                            name: format!("{}号烤房", i + 1),
+                            village: "郏县".into(),
+                            owner: owner.id,
+                            technician: assigned.then_some(technician.id),
+                            kind: BarnKind::HeatPump,
+                            capacity_kg: 4500,
+                        },
+                        now,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        let platform = Platform::new(store, Clock::real());
+        let mut p = TestPlatform {
+            dir,
+            platform,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            server: None,
+            farmer,
+            other_farmer,
+            technician,
+            barns,
+        };
+        p.restart().await;
+        p
+    }
+
+    /// (Re)starts the HTTP server, on the same port after the first time.
+    pub async fn restart(&mut self) {
+        let (listener, addr) = loop {
+            match yannong_server::serve::bind(self.addr).await {
+                Ok(ok) => break ok,
+                // The old socket may linger a moment after a stop.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        self.addr = addr;
+        let platform = self.platform.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            yannong_server::serve::serve(listener, platform, shutdown)
+                .await
+                .unwrap();
+        });
+        self.server = Some((task, stop));
+    }
+
+    /// Stops the HTTP server: live streams end, new connections are refused.
+    pub async fn stop(&mut self) {
+        if let Some((task, stop)) = self.server.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Readings arriving from barn `barn`'s controller, through the same path as HTTP ingest.
+    pub fn ingest(&self, barn: &Barn, batch_id: &str, readings: Vec<Reading>) -> IngestReport {
+        self.platform
+            .ingest(
+                barn.id,
+                IngestBatch {
+                    batch_id: batch_id.into(),
+                    readings,
+                },
+            )
+            .unwrap()
+    }
+
+    /// A phone: its own data folder and secrets.
+    pub fn phone(&self) -> Phone {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open_in_dir(dir.path()).unwrap());
+        let barns = Barns::new(
+            &ClientConfig {
+                base_url: self.url(),
+                extra_roots_pem: None,
+            },
+            store.clone(),
+            Arc::new(MemorySecrets::default()),
+        )
+        .unwrap();
+        Phone {
+            _dir: dir,
+            store,
+            barns,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Phone {
+    pub _dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+    pub barns: Barns,
+}
+
+/// A plausible reading at `at`.
+pub fn reading(at: Timestamp, dry: f64) -> Reading {
+    use yannong_core::barn::api::{Fan, HeatPump};
+    Reading {
+        at,
+        dry_bulb_c: dry,
+        wet_bulb_c: dry - 2.0,
+        dry_bulb_low_c: None,
+        dry_bulb_set_c: Some(38.0),
+        wet_bulb_set_c: Some(36.0),
+        step: Some(1),
+        heat_pump: HeatPump::Heating,
+        heating_pct: 35,
+        fan: Fan::Low,
+        fan_current_pct: 97,
+        vent_pct: 0,
+        vent_cmd_pct: 0,
+        mains_power: true,
+        door_open: false,
+    }
+}
