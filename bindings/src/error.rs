@@ -1,6 +1,7 @@
 //! The one error type Kotlin and Swift see. Every core error is mapped here, in one place, to a
 //! variant a UI can act on; the detail is in the user's language.
 
+use yannong_core::barn::BarnError;
 use yannong_core::curing::RecipeError;
 use yannong_core::lessons::{LibraryError, PackError};
 use yannong_core::store::StoreError;
@@ -20,6 +21,13 @@ pub enum YannongError {
     },
     #[error("{detail}")]
     NotFound { detail: String },
+    /// The platform could not be reached (no signal, timeout, TLS); retry later. What was
+    /// synced before is still there to show.
+    #[error("{detail}")]
+    Network { detail: String },
+    /// Not logged in, or the platform refused the login or the token: ask the user to log in.
+    #[error("{detail}")]
+    Unauthorized { detail: String },
     /// The local database or disk failed; `disk_full` asks the user to free space.
     #[error("{detail}")]
     Storage { detail: String, disk_full: bool },
@@ -131,6 +139,48 @@ impl From<StoreError> for YannongError {
                 disk_full: e.is_disk_full(),
                 detail: e.to_string(),
             },
+        }
+    }
+}
+
+impl From<BarnError> for YannongError {
+    fn from(e: BarnError) -> YannongError {
+        let detail = e.to_string();
+        match e {
+            BarnError::Network(_) => YannongError::Network { detail },
+            BarnError::NotLoggedIn | BarnError::Unauthorized(_) => {
+                YannongError::Unauthorized { detail }
+            }
+            BarnError::NotFound(_) => YannongError::NotFound { detail },
+            BarnError::Insecure { .. } | BarnError::BadUrl { .. } => YannongError::InvalidInput {
+                detail,
+                field: Some("base_url".to_owned()),
+                step: None,
+            },
+            // The platform refused a well-formed call: report it as the network layer's problem
+            // for 5xx (retry later) and as invalid input for 4xx.
+            BarnError::Rejected { status, .. } if status >= 500 => YannongError::Network { detail },
+            BarnError::Rejected { .. } => YannongError::InvalidInput {
+                detail,
+                field: None,
+                step: None,
+            },
+            BarnError::Decode(_) | BarnError::Integrity(_) => YannongError::Integrity { detail },
+            BarnError::Secrets(_) => YannongError::Storage {
+                detail,
+                disk_full: false,
+            },
+            BarnError::Store(s) => s.into(),
+            BarnError::Cancelled => YannongError::Cancelled,
+        }
+    }
+}
+
+/// A foreign callback (secure store, listener) threw something it should not have.
+impl From<uniffi::UnexpectedUniFFICallbackError> for YannongError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> YannongError {
+        YannongError::Internal {
+            detail: format!("app callback failed: {}", e.reason),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod barns;
 mod curing;
 mod diagnostics;
 mod error;
@@ -12,6 +13,7 @@ mod runtime;
 mod types;
 mod yannong;
 
+pub use barns::*;
 pub use curing::*;
 pub use diagnostics::*;
 pub use error::YannongError;

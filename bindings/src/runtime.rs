@@ -50,6 +50,33 @@ where
     })?
 }
 
+/// Aborts the spawned task when the awaiting future is dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs async core work (network) on the bindings' runtime: Kotlin and Swift poll our futures
+/// from their own executors, which have no tokio reactor. Dropping the caller's future aborts
+/// the work.
+pub(crate) async fn on_runtime<T, F>(fut: F) -> Result<T, YannongError>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, YannongError>> + Send + 'static,
+{
+    let task = runtime().spawn(fut);
+    let _abort = AbortOnDrop(task.abort_handle());
+    task.await.map_err(|e| match e.try_into_panic() {
+        Ok(panic) => YannongError::Internal {
+            detail: format!("core panicked: {}", panic_message(&*panic)),
+        },
+        Err(_) => YannongError::Cancelled,
+    })?
+}
+
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()

@@ -7,4 +7,5 @@ pub mod clock;
 pub mod platform;
 pub mod serve;
 pub mod sim;
+pub mod simulate;
 pub mod store;

@@ -193,3 +193,62 @@ async fn a_technician_given_a_barn_resyncs_and_sees_its_history() {
     let (pages, _) = sync_all(&w, &token, cursor, 5000).await;
     assert!(!pages[0].reset && pages[0].barns.is_empty());
 }
+
+#[tokio::test]
+async fn many_barns_page_exactly_once_too() {
+    // Past a handful of barns the page boundary comes from the global change index.
+    let w = world();
+    let mut controllers = vec![(w.barn_a.id, w.controller_a.clone())];
+    for i in 0..6 {
+        let b = w
+            .platform
+            .store
+            .create_barn(
+                yannong_server::store::NewBarn {
+                    name: format!("extra {i}"),
+                    village: "v".into(),
+                    owner: w.farmer_b.id,
+                    technician: Some(w.technician.id),
+                    kind: yannong_core::barn::api::BarnKind::HeatPump,
+                    capacity_kg: 4000,
+                },
+                Timestamp::now(),
+            )
+            .unwrap();
+        let (token, hash) = yannong_server::auth::new_token().unwrap();
+        w.platform.store.set_controller_token(b.id, &hash).unwrap();
+        controllers.push((b.id, token));
+    }
+    let start = Timestamp::now().add_hours(-10.0);
+    // Interleaved batches, so change numbers of different barns alternate.
+    for round in 0..5i64 {
+        for (barn, token) in &controllers {
+            let rs = (0..37)
+                .map(|m| reading(Timestamp(start.0 + (round * 37 + m) * 60_000), 38.0))
+                .collect();
+            let batch = IngestBatch {
+                batch_id: format!("{round}"),
+                readings: rs,
+            };
+            assert_eq!(
+                w.post(&paths::ingest(*barn), Some(token), &batch)
+                    .await
+                    .status,
+                StatusCode::OK
+            );
+        }
+    }
+    let token = w.login(&w.technician).await;
+    let (pages, _) = sync_all(&w, &token, String::new(), 100).await;
+    let mut seen = BTreeSet::new();
+    for p in &pages {
+        assert!(p.readings.iter().map(|b| b.len()).sum::<usize>() <= 100);
+        for block in &p.readings {
+            for r in block.decode().unwrap() {
+                assert!(seen.insert((block.barn_id, r.at)), "duplicate");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 7 * 5 * 37);
+    assert!(pages.len() >= 13, "{} pages", pages.len());
+}

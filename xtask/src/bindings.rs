@@ -19,6 +19,8 @@ pub struct Bindings {
     pub lib: PathBuf,
     pub kotlin_dir: PathBuf,
     pub swift_dir: PathBuf,
+    /// The `yannong-server` binary built alongside, for tests that need a platform.
+    pub server_bin: PathBuf,
 }
 
 /// Builds `yannong-ffi` and `uniffi-bindgen` for the host and regenerates both languages
@@ -29,7 +31,16 @@ pub struct Bindings {
 pub fn generate(release: bool) -> Result<Bindings> {
     let profile = if release { "release" } else { "debug" };
     let mut build = cmd::cargo();
-    build.args(["build", "-p", "yannong-ffi", "-p", "uniffi-bindgen"]);
+    // The platform binary comes along: Kotlin and Swift tests start it on loopback.
+    build.args([
+        "build",
+        "-p",
+        "yannong-ffi",
+        "-p",
+        "uniffi-bindgen",
+        "-p",
+        "yannong-server",
+    ]);
     if release {
         build.arg("--release");
     }
@@ -45,6 +56,7 @@ pub fn generate(release: bool) -> Result<Bindings> {
     let bindgen = lib_dir.join(format!("uniffi-bindgen{}", std::env::consts::EXE_SUFFIX));
     let out = root.join("build/bindings");
     let bindings = Bindings {
+        server_bin: lib_dir.join(format!("yannong-server{}", std::env::consts::EXE_SUFFIX)),
         kotlin_dir: out.join("kotlin"),
         swift_dir: out.join("swift"),
         lib_dir,

@@ -35,6 +35,8 @@ const KOTLIN_JARS: &[&str] = &[
 /// (read in android/core/src/test/kotlin/cn/yannong/LessonsTest.kt).
 const TEST_PACK_PROPERTY: &str = "yannong.testPack";
 const TEST_PACK_KEY_PROPERTY: &str = "yannong.testPackKey";
+/// The platform binary the barn tests start on loopback (BarnMonitorTest.kt).
+const SERVER_BIN_PROPERTY: &str = "yannong.serverBin";
 
 /// The Kotlin step of `cargo xtask test`.
 pub fn test() -> Result<Counts> {
@@ -56,6 +58,10 @@ pub fn test() -> Result<Counts> {
             .java(&bindings.lib_dir, &classes)?
             .arg(format!("-D{TEST_PACK_PROPERTY}={}", pack.pack.display()))
             .arg(format!("-D{TEST_PACK_KEY_PROPERTY}={}", pack.public_key))
+            .arg(format!(
+                "-D{SERVER_BIN_PROPERTY}={}",
+                bindings.server_bin.display()
+            ))
             .arg(TEST_MAIN)
             .arg(&classes),
     )

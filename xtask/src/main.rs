@@ -21,7 +21,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [flags]
 
 commands:
-  test [--skip-kotlin] [--skip-swift] [--skip-mobile]
+  test [--skip-kotlin] [--skip-swift] [--skip-mobile] [--only=STEP]
              fmt, clippy, cargo test, Kotlin/JVM tests, Swift checks (Linux chroot),
              Android/iOS cross-checks; runs every step, prints a summary, fails if any failed
   bindings [--release]
@@ -86,11 +86,26 @@ fn bench() -> cmd::Result {
 }
 
 fn parse(args: &[String]) -> Result<Task, String> {
-    let Some((command, flags)) = args.split_first() else {
+    let Some((command, rest)) = args.split_first() else {
         return Ok(Task::Help);
     };
-    let mut flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    // Removes `flag` if given; whatever remains afterwards is an error.
+    let mut flags: Vec<&str> = rest.iter().map(String::as_str).collect();
+    // `take` removes `flag` if given; whatever remains afterwards is an error.
+    let only = match flags.iter().position(|f| f.starts_with("--only=")) {
+        Some(i) => {
+            let name = &flags.remove(i)["--only=".len()..];
+            match pipeline::STEPS.iter().find(|s| **s == name) {
+                Some(step) => Some(*step),
+                None => {
+                    return Err(format!(
+                        "--only= takes one of {}",
+                        pipeline::STEPS.join(", ")
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
     let mut take = |flag: &str| {
         let before = flags.len();
         flags.retain(|f| *f != flag);
@@ -98,6 +113,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
     };
     let task = match command.as_str() {
         "test" => Task::Test(pipeline::Flags {
+            only,
             skip_kotlin: take("--skip-kotlin"),
             skip_swift: take("--skip-swift"),
             skip_mobile: take("--skip-mobile"),
@@ -134,9 +150,18 @@ mod tests {
                 skip_kotlin: false,
                 skip_swift: true,
                 skip_mobile: true,
+                only: None,
             }))
         );
         assert_eq!(parsed("test"), Ok(Task::Test(pipeline::Flags::default())));
+        assert_eq!(
+            parsed("test --only=kotlin"),
+            Ok(Task::Test(pipeline::Flags {
+                only: Some("kotlin"),
+                ..Default::default()
+            }))
+        );
+        assert!(parsed("test --only=cobol").is_err());
     }
 
     #[test]

@@ -11,7 +11,12 @@ pub struct Flags {
     pub skip_kotlin: bool,
     pub skip_swift: bool,
     pub skip_mobile: bool,
+    /// Run just this step (`--only=kotlin`), for working on one language.
+    pub only: Option<&'static str>,
 }
+
+/// Step names, in order; `--only=` takes one of them.
+pub const STEPS: [&str; 6] = ["fmt", "clippy", "test", "kotlin", "swift", "mobile"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Status {
@@ -62,6 +67,7 @@ pub fn test(flags: Flags) -> bool {
     ];
     let mut reports = Vec::new();
     for (name, skip_flag, step) in steps {
+        let skip_flag = skip_flag.or(flags.only.filter(|only| *only != name).map(|_| "--only"));
         match skip_flag {
             Some(flag) => println!("\n===== {name}: skipped ({flag}) ====="),
             None => println!("\n===== {name} ====="),

@@ -1,6 +1,6 @@
 //! The phone's copy of the platform: what the screens read, with or without network.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::BarnError;
 use super::api::{Barn, BarnId, ChangesPage, Curing, ImageMeta, Reading, Session, User};
@@ -155,11 +155,7 @@ fn insert_readings(tx: &Transaction<'_>, barn: BarnId, rs: &[Reading]) -> Result
         rows::placeholders(2)
     ))?;
     for r in rs {
-        let values = rows::params(r);
-        let head: &dyn rusqlite::ToSql = &barn.0;
-        insert.execute(params_from_iter(
-            std::iter::once(head).chain(values.iter().map(|b| b.as_ref())),
-        ))?;
+        rows::insert(&mut insert, &[&barn.0], r)?;
     }
     Ok(())
 }

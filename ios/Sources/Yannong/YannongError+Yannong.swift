@@ -29,6 +29,8 @@ extension YannongError {
         switch self {
         case let .InvalidInput(detail, _, _),
             let .NotFound(detail),
+            let .Network(detail),
+            let .Unauthorized(detail),
             let .Storage(detail, _),
             let .Integrity(detail),
             let .Internal(detail):
@@ -63,9 +65,9 @@ extension YannongError {
     /// or the core has a bug).
     public var isPermanent: Bool {
         switch self {
-        case .InvalidInput, .NotFound, .Integrity, .Internal:
+        case .InvalidInput, .NotFound, .Integrity, .Internal, .Unauthorized:
             return true
-        case .Storage, .Cancelled:
+        case .Network, .Storage, .Cancelled:
             return false
         }
     }

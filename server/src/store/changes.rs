@@ -14,6 +14,10 @@ use super::codec::{
 };
 use super::{Cursor, StoreResult, curings, readings, users};
 
+/// Up to this many visible barns, pages are cut from per-barn index ranges; above, by
+/// walking the global change-number index.
+const PER_BARN_SCAN: usize = 4;
+
 pub(super) fn page(
     c: &Connection,
     user: &User,
@@ -36,15 +40,21 @@ pub(super) fn page(
         .iter()
         .map(|b| b.id)
         .collect();
-    let mut seqs = Vec::new();
-    for &b in &visible {
-        seqs.extend(readings::seqs_after(c, b, after, limit + 1)?);
-    }
-    let (hi, more) = if seqs.len() > limit {
-        let (_, nth, _) = seqs.select_nth_unstable(limit - 1);
-        (*nth, true)
+    let nth = if visible.len() <= PER_BARN_SCAN {
+        // Few barns (a farmer): their own index ranges, merged.
+        let mut seqs = Vec::new();
+        for &b in &visible {
+            seqs.extend(readings::seqs_after(c, b, after, limit + 1)?);
+        }
+        (seqs.len() > limit).then(|| *seqs.select_nth_unstable(limit - 1).1)
+    } else if readings::nth_visible_seq(c, user, after, limit + 1)?.is_some() {
+        readings::nth_visible_seq(c, user, after, limit)?
     } else {
-        (head, false)
+        None
+    };
+    let (hi, more) = match nth {
+        Some(hi) => (hi, true),
+        None => (head, false),
     };
 
     let mut blocks = Vec::new();

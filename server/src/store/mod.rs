@@ -164,6 +164,8 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<ImageMeta>;
     fn image(&self, image: ImageId) -> StoreResult<Option<(ImageMeta, Vec<u8>)>>;
     fn images(&self, barn: BarnId, limit: usize) -> StoreResult<Vec<ImageMeta>>;
+    /// The newest reading's time over all barns (a restarted simulation continues from it).
+    fn last_reading_at(&self) -> StoreResult<Option<Timestamp>>;
 
     /// Everything `user` may see that changed after `cursor`, at most about `limit` readings.
     fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage>;

@@ -1,6 +1,6 @@
 //! Readings: idempotent batch ingest and time-range reads.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{BarnId, IngestReport, Reading, Rejected};
 use yannong_core::barn::rows;
@@ -37,10 +37,7 @@ pub(super) fn ingest(
     ))?;
     let mut accepted = 0u32;
     for (i, r) in readings.iter().enumerate() {
-        let head: [&dyn rusqlite::ToSql; 2] = [&barn.0, &(first + i as i64)];
-        let values = rows::params(r);
-        let all = head.into_iter().chain(values.iter().map(|b| b.as_ref()));
-        accepted += insert.execute(params_from_iter(all))? as u32;
+        accepted += rows::insert(&mut insert, &[&barn.0, &(first + i as i64)], r)? as u32;
     }
     let report = IngestReport {
         batch_id: batch_id.to_owned(),
@@ -91,6 +88,36 @@ pub(super) fn changed(
         rows::COLUMNS
     );
     query(c, &sql, params![barn.0, after, upto])
+}
+
+/// The `n`-th (1-based) change number after `after` among readings of barns `user` may see,
+/// walking the change-number index: cheap when most rows scanned are visible (technicians,
+/// admins).
+pub(super) fn nth_visible_seq(
+    c: &Connection,
+    user: &yannong_core::barn::api::User,
+    after: i64,
+    n: usize,
+) -> StoreResult<Option<i64>> {
+    // CROSS JOIN keeps readings as the outer loop, in change-number order, so the scan stops
+    // at the n-th visible row instead of sorting everything after the cursor.
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT r.seq FROM readings r CROSS JOIN barns b ON b.id = r.barn_id \
+         WHERE r.seq > :after AND ({}) ORDER BY r.seq LIMIT 1 OFFSET :skip",
+        super::codec::VISIBLE
+    ))?;
+    let seq = stmt
+        .query_row(
+            rusqlite::named_params! {
+                ":after": after,
+                ":skip": n as i64 - 1,
+                ":role": super::codec::role_key(user.role),
+                ":uid": user.id.0,
+            },
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(seq)
 }
 
 /// The first `limit` change numbers of `barn`'s readings after `after`.

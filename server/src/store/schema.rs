@@ -103,6 +103,8 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX images_by_barn_seq ON images (barn_id, seq);
     CREATE INDEX images_by_barn_at ON images (barn_id, at);",
+    // 2: the changes feed of technicians and admins walks readings in change order.
+    "CREATE INDEX readings_by_seq ON readings (seq);",
 ];
 
 pub static PLATFORM: Schema = Schema::new(STEPS);

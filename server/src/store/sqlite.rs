@@ -225,6 +225,13 @@ impl PlatformStore for SqliteStore {
         })
     }
 
+    fn last_reading_at(&self) -> StoreResult<Option<Timestamp>> {
+        self.read(|c| {
+            let at: Option<i64> = c.query_row("SELECT max(at) FROM readings", [], |r| r.get(0))?;
+            Ok(at.map(Timestamp))
+        })
+    }
+
     fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage> {
         self.read(|c| changes::page(c, user, cursor, limit))
     }

@@ -1,5 +1,6 @@
 package cn.yannong
 
+import cn.yannong.ffi.BarnPlatformConfig
 import cn.yannong.ffi.CureTimeline
 import cn.yannong.ffi.DeviationReport
 import cn.yannong.ffi.ExpectedCurve
@@ -7,6 +8,7 @@ import cn.yannong.ffi.LeafMaturity
 import cn.yannong.ffi.LeafPosition
 import cn.yannong.ffi.Reading
 import cn.yannong.ffi.Recipe
+import cn.yannong.ffi.SecureStore
 import cn.yannong.ffi.WaterContent
 import cn.yannong.ffi.Yannong
 import cn.yannong.ffi.YannongConfig
@@ -208,6 +210,18 @@ class YannongClient private constructor(
      */
     suspend fun lessons(trustedKeys: List<String>): LessonLibrary =
         LessonLibrary(core.lessons(trustedKeys))
+
+    // Barns
+
+    /**
+     * Barn monitoring against the platform at [baseUrl] (https; plain http only to this
+     * device), keeping the login token in [secureStore] (Android Keystore-backed in apps).
+     * [extraRootsPem] adds the platform's own CA certificates to the public roots.
+     *
+     * @throws YannongException.InvalidInput (field `base_url`) for an address that is not https.
+     */
+    fun barns(baseUrl: String, secureStore: SecureStore, extraRootsPem: String? = null): BarnMonitor =
+        BarnMonitor(core.barns(BarnPlatformConfig(baseUrl, extraRootsPem), secureStore))
 
     /**
      * Releases the core's handle on the database. Calls already running finish normally; later

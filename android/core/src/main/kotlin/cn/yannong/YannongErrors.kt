@@ -36,6 +36,8 @@ val YannongException.userMessage: String
     get() = when (this) {
         is YannongException.InvalidInput -> detail
         is YannongException.NotFound -> detail
+        is YannongException.Network -> detail
+        is YannongException.Unauthorized -> detail
         is YannongException.Storage -> detail
         is YannongException.Integrity -> detail
         is YannongException.Internal -> detail
@@ -44,14 +46,17 @@ val YannongException.userMessage: String
 
 /**
  * True when retrying the same call unchanged cannot help: the input or the stored data is
- * bad, or the core has a bug. False for storage failures and cancelled work.
+ * bad, the user must log in again, or the core has a bug. False for network and storage
+ * failures and cancelled work.
  */
 val YannongException.isPermanent: Boolean
     get() = when (this) {
         is YannongException.InvalidInput,
         is YannongException.NotFound,
         is YannongException.Integrity,
-        is YannongException.Internal -> true
+        is YannongException.Internal,
+        is YannongException.Unauthorized -> true
+        is YannongException.Network,
         is YannongException.Storage,
         is YannongException.Cancelled -> false
     }

@@ -1,0 +1,93 @@
+//! `yannong-server`: the reference barn platform, optionally full of simulated barns.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use yannong_core::Timestamp;
+use yannong_server::clock::Clock;
+use yannong_server::platform::Platform;
+use yannong_server::serve::{bind, serve};
+use yannong_server::simulate::{ADMIN_PHONE, Simulation, TECHNICIAN_PHONE, farmer_phone};
+use yannong_server::store::{PlatformStore, SqliteStore};
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Yannong reference barn platform (烘烤科学家 back end)"
+)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (printed on the first line).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Folder of the platform database.
+    #[arg(long, default_value = "yannong-platform")]
+    data: PathBuf,
+    /// Run N simulated barns, each with its farmer, all assigned to one technician.
+    #[arg(long, value_name = "N")]
+    simulate: Option<usize>,
+    /// Simulated seconds per wall-clock second (600: an 8-day cure in about 20 minutes).
+    #[arg(long, default_value_t = 600.0)]
+    speed: f64,
+    /// Password of the simulated accounts. Demo accounts only: never use for real people.
+    #[arg(long, default_value = "yannong-demo")]
+    demo_password: String,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("yannong-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&args.data)?;
+    let store = Arc::new(SqliteStore::open(&args.data.join("platform.db"))?);
+    let clock = match args.simulate {
+        // A restarted simulation goes on from its last reading, not from the wall clock.
+        Some(_) => Clock::accelerated(
+            store.last_reading_at()?.unwrap_or_else(Timestamp::now),
+            args.speed,
+        ),
+        None => Clock::real(),
+    };
+    let platform = Platform::new(store, clock);
+    let (listener, addr) = bind(args.listen).await?;
+    if let Some(n) = args.simulate {
+        let p = platform.clone();
+        let password = args.demo_password.clone();
+        let sim = tokio::task::spawn_blocking(move || Simulation::seed(p, n, &password)).await??;
+        tokio::spawn(Arc::new(sim).run(Duration::from_millis(250)));
+        eprintln!(
+            "simulating {n} barns at {}x; accounts: technician {TECHNICIAN_PHONE}, admin {ADMIN_PHONE}, \
+             farmers {}..{} (demo password from --demo-password)",
+            args.speed,
+            farmer_phone(1),
+            farmer_phone(n)
+        );
+    }
+    // The first line of stdout is the address: scripts and tests read it.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("listening on http://{addr}");
+    }
+    serve(listener, platform, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
