@@ -131,6 +131,14 @@ fn without_apple_flags(args: impl IntoIterator<Item = OsString>) -> Vec<OsString
                 if flag.starts_with("--target=")
                     || flag.starts_with("-mtargetos=")
                     || (flag.starts_with("-m") && flag.contains("-version-min=")) => {}
+            // Apple clang's debug level; GCC's equivalent is plain -g.
+            Some("-gfull") => kept.push(OsString::from("-g")),
+            // Assembly written for Apple's assembler (ring's pregenerated Mach-O .S files)
+            // does not assemble with GNU as. `cargo check` never links, so an empty object
+            // stands in: compile an empty C file in its place.
+            Some(src) if src.ends_with(".S") || src.ends_with(".s") => {
+                kept.extend(["-x", "c", "/dev/null"].map(OsString::from));
+            }
             _ => kept.push(arg),
         }
     }
@@ -194,6 +202,21 @@ mod tests {
             "detect.c",
         ];
         assert_eq!(filtered(&args), ["-march=armv8-a", "-E", "detect.c"]);
+    }
+
+    #[test]
+    fn apple_assembly_becomes_an_empty_object() {
+        let args = [
+            "-gfull",
+            "-o",
+            "out/aesv8.o",
+            "-c",
+            "pregenerated/aesv8-armx-ios64.S",
+        ];
+        assert_eq!(
+            filtered(&args),
+            ["-g", "-o", "out/aesv8.o", "-c", "-x", "c", "/dev/null"]
+        );
     }
 
     #[test]
