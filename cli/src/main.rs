@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout)] // a CLI prints
 
+mod demo_barns;
 mod demo_lessons;
 mod lessons;
 mod plot;
@@ -123,5 +124,7 @@ fn demo(out: &std::path::Path) -> Result<()> {
         plot::draw_curve(recipe, &curve, &path)?;
         println!("picture: {}", path.display());
     }
-    demo_lessons::run(out)
+    demo_lessons::run(out)?;
+    demo_barns::run(out, &out.join("data"))?;
+    Ok(())
 }

@@ -18,8 +18,8 @@ use crate::store::{NewBarn, NewUser, StoreError, StoreResult};
 
 /// Controllers report once a simulated minute, as the real ones do.
 const SAMPLE: Duration = Duration::from_secs(60);
-/// A camera picture every simulated half hour.
-const PICTURE_EVERY_MS: i64 = 30 * 60 * 1000;
+/// A camera picture every simulated hour, as barn cameras upload over a 4G router.
+const PICTURE_EVERY_MS: i64 = 60 * 60 * 1000;
 /// Cures in the demo started up to this long before the clock's start, so barns are spread
 /// over the stages.
 const SPREAD_HOURS: f64 = 36.0;
@@ -59,6 +59,7 @@ struct SimState {
 pub struct Simulation {
     platform: Platform,
     barns: Mutex<BTreeMap<BarnId, SimState>>,
+    picture_every_ms: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -141,6 +142,7 @@ impl Simulation {
         Ok(Simulation {
             platform,
             barns: Mutex::new(states),
+            picture_every_ms: PICTURE_EVERY_MS.into(),
         })
     }
 
@@ -200,6 +202,16 @@ impl Simulation {
         self.barns.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// How often each barn's camera uploads a picture (drawing pictures is most of the
+    /// simulation's cost; the demo takes fewer).
+    pub fn set_picture_interval(&self, every: Duration) {
+        let ms = i64::try_from(every.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(60_000);
+        self.picture_every_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn barn_ids(&self) -> Vec<BarnId> {
         self.lock().keys().copied().collect()
     }
@@ -243,7 +255,9 @@ impl Simulation {
                 self.platform
                     .store
                     .put_image(s.barn.id, s.sim.now(), &jpeg, true)?;
-                s.next_picture += PICTURE_EVERY_MS;
+                s.next_picture += self
+                    .picture_every_ms
+                    .load(std::sync::atomic::Ordering::Relaxed);
             }
             // Batches of at most a day keep each ingest transaction short.
             if readings.len() >= 1440 {

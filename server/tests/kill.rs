@@ -3,16 +3,17 @@
 //! phone's copy ends equal to the platform's.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::reading;
 use yannong_core::Timestamp;
-use yannong_core::barn::api::{
-    BarnKind, Fan, HeatPump, IngestBatch, IngestReport, Reading, Role, paths,
-};
+use yannong_core::barn::api::{BarnKind, IngestBatch, IngestReport, Role, paths};
 use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, local};
 use yannong_core::cancel::Cancel;
 use yannong_core::store::Store;
@@ -63,26 +64,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn reading(at: i64, dry: f64) -> Reading {
-    Reading {
-        at: Timestamp(at),
-        dry_bulb_c: dry,
-        wet_bulb_c: dry - 2.0,
-        dry_bulb_low_c: None,
-        dry_bulb_set_c: Some(38.0),
-        wet_bulb_set_c: Some(36.0),
-        step: Some(1),
-        heat_pump: HeatPump::Heating,
-        heating_pct: 30,
-        fan: Fan::Low,
-        fan_current_pct: 95,
-        vent_pct: 0,
-        vent_cmd_pct: 0,
-        mains_power: true,
-        door_open: false,
     }
 }
 
@@ -163,7 +144,7 @@ async fn killing_the_platform_mid_ingest_loses_and_duplicates_nothing() {
         .map(|b| IngestBatch {
             batch_id: format!("c-{b}"),
             readings: (0..40)
-                .map(|i| reading(start + (b * 40 + i) * 60_000, 38.0))
+                .map(|i| reading(Timestamp(start + (b * 40 + i) * 60_000), 38.0))
                 .collect(),
         })
         .collect();
@@ -224,7 +205,7 @@ async fn a_sync_cut_by_a_platform_crash_resumes_and_ends_identical() {
     let start = Timestamp::now().add_hours(-72.0).0;
     for (i, b) in barns.iter().enumerate() {
         let rs: Vec<_> = (0..DAYS * 1440)
-            .map(|m| reading(start + m * 60_000, 35.0 + i as f64))
+            .map(|m| reading(Timestamp(start + m * 60_000), 35.0 + i as f64))
             .collect();
         for (n, chunk) in rs.chunks(1440).enumerate() {
             store

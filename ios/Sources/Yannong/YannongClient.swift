@@ -214,6 +214,24 @@ public final class YannongClient: Sendable {
     }
 }
 
+extension YannongClient {
+    // MARK: Barns
+
+    /// Barn monitoring against the platform at `baseURL` (https; plain http only to this
+    /// device), keeping the login token in `secureStore` (``KeychainSecureStore`` in apps).
+    /// `extraRootsPEM` adds the platform's own CA certificates to the public roots.
+    ///
+    /// - Throws: `YannongError.InvalidInput(detail:field:step:)` with field `base_url` for an
+    ///   address that is not https.
+    public func barns(baseURL: URL, secureStore: SecureStore, extraRootsPEM: String? = nil)
+        throws -> BarnMonitor
+    {
+        BarnMonitor(core: try core.barns(
+            config: BarnPlatformConfig(baseUrl: baseURL.absoluteString, extraRootsPem: extraRootsPEM),
+            secureStore: secureStore))
+    }
+}
+
 extension CureTimeline {
     /// A cure of `recipeId` started at `start` that has not advanced any step yet.
     ///

@@ -9,6 +9,9 @@ import Foundation
 import Yannong
 #endif
 
+// Line-buffered, so a check that stalls still shows how far the run got.
+setvbuf(stdout, nil, _IOLBF, 0)
+
 // MARK: - A tiny harness
 
 @MainActor final class Tally {
@@ -623,6 +626,38 @@ await test("lessons: remove a pack, progress is kept; bad files") { t in
         _ = try await library.installPack(at: URL(string: "https://example.com/p.ynpack")!)
     }
     t.equal((web as? YannongError)?.field, "path", "field of \(String(describing: web))")
+}
+
+// MARK: - Barns, offline
+
+// The live platform is exercised from Kotlin (BarnMonitorTest.kt starts yannong-server); here
+// the Swift wrapper's shape: typed errors and the offline local copy.
+await test("barns: offline reads, typed errors, secure store") { t in
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    let monitor = try client.barns(baseURL: URL(string: "http://127.0.0.1:9")!,
+                                   secureStore: InMemorySecureStore())
+    let offline = await t.error("login with no platform") {
+        _ = try await monitor.login(phone: "13900000001", password: "x")
+    }
+    guard case .Network? = offline as? YannongError else {
+        return t.fail("expected Network, got \(String(describing: offline))")
+    }
+    let notLoggedIn = await t.error("sync before login") { try await monitor.sync() }
+    guard case .Unauthorized? = notLoggedIn as? YannongError else {
+        return t.fail("expected Unauthorized, got \(String(describing: notLoggedIn))")
+    }
+    t.equal(try await monitor.barns().count, 0, "no barns before a sync")
+    t.expect(try await monitor.session() == nil, "no session")
+    let http = await t.error("plain http to another host") {
+        _ = try client.barns(baseURL: URL(string: "http://barns.example.cn")!,
+                             secureStore: InMemorySecureStore())
+    }
+    t.equal((http as? YannongError)?.field, "base_url", "field of \(String(describing: http))")
+    let store = InMemorySecureStore()
+    try store.set(key: "k", value: "v")
+    t.equal(try store.get(key: "k"), "v", "secure store keeps a value")
+    try store.delete(key: "k")
+    t.equal(try store.get(key: "k"), nil, "and forgets it")
 }
 
 try? FileManager.default.removeItem(at: root)

@@ -1,0 +1,114 @@
+//! The barn part of `yannong demo`: the embedded platform with 53 simulated barns on a
+//! loopback port, a few simulated days run as fast as the CPU allows (two barns get a fault
+//! near the end), then the phone's own code logs in as the technician, syncs, ranks the barns
+//! by urgency and draws each barn's measured curve against its recipe.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use yannong_core::Timestamp;
+use yannong_core::barn::{Barns, ClientConfig, MemorySecrets};
+use yannong_core::cancel::Cancel;
+use yannong_core::store::Store;
+use yannong_server::clock::Clock;
+use yannong_server::platform::Platform;
+use yannong_server::sim::Fault;
+use yannong_server::simulate::{Simulation, TECHNICIAN_PHONE};
+use yannong_server::store::SqliteStore;
+
+use crate::Result;
+
+pub const BARNS: usize = 53;
+const DAYS: u64 = 3;
+/// Demo accounts only; printed so a reader can log in to the platform the demo leaves behind.
+const DEMO_PASSWORD: &str = "yannong-demo";
+
+/// Runs the platform and the simulation, then syncs the phone store in `data`; returns the
+/// phone's store for the views.
+pub fn run(out: &Path, data: &Path) -> Result<Arc<Store>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(out, data))
+}
+
+async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
+    let platform_dir = out.join("platform");
+    if platform_dir.exists() {
+        std::fs::remove_dir_all(&platform_dir)?;
+    }
+    std::fs::create_dir_all(&platform_dir)?;
+    let store = Arc::new(SqliteStore::open(&platform_dir.join("platform.db"))?);
+    // The simulated days end now, so "last updated" on the phone reads as it would live.
+    let clock = Clock::manual(Timestamp::now().add_hours(-(DAYS as f64) * 24.0));
+    let platform = Platform::new(store, clock.clone());
+
+    let started = Instant::now();
+    let p = platform.clone();
+    let sim = Arc::new(
+        tokio::task::spawn_blocking(move || Simulation::seed(p, BARNS, DEMO_PASSWORD)).await??,
+    );
+    sim.set_picture_interval(Duration::from_secs(6 * 3600));
+    let (listener, addr) = yannong_server::serve::bind("127.0.0.1:0".parse()?).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yannong_server::serve::serve(
+        listener,
+        platform,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    println!(
+        "\n烘烤科学家 — embedded platform on http://{addr}: {BARNS} simulated heat-pump barns, \
+         technician {TECHNICIAN_PHONE} / {DEMO_PASSWORD}"
+    );
+
+    let ids = sim.barn_ids();
+    let faults = [
+        (ids[6], Fault::FanStop, DAYS * 24 - 3),
+        (ids[18], Fault::PowerLoss, DAYS * 24 - 2),
+    ];
+    for hour in 0..DAYS * 24 {
+        for (barn, fault, at) in faults {
+            if hour == at {
+                sim.inject(barn, fault);
+                println!("  simulated hour {hour}: {fault:?} in barn {barn}");
+            }
+        }
+        clock.advance(Duration::from_secs(3600));
+        let s = sim.clone();
+        tokio::task::spawn_blocking(move || s.tick()).await??;
+    }
+    println!(
+        "  ran {DAYS} simulated days of {BARNS} barns in {:.1?}",
+        started.elapsed()
+    );
+
+    let phone_store = Arc::new(Store::open_in_dir(data)?);
+    let phone = Barns::new(
+        &ClientConfig {
+            base_url: format!("http://{addr}"),
+            extra_roots_pem: None,
+        },
+        phone_store.clone(),
+        Arc::new(MemorySecrets::default()),
+    )?;
+    let user = phone.login(TECHNICIAN_PHONE, DEMO_PASSWORD).await?;
+    let t = Instant::now();
+    let report = phone.sync(&Cancel::new(false)).await?;
+    println!(
+        "  phone logged in as {} and synced {} barns, {} cures, {} readings, {} pictures in {} pages ({:.1?})",
+        user.name,
+        report.barns,
+        report.curings,
+        report.readings,
+        report.images,
+        report.pages,
+        t.elapsed()
+    );
+    let _ = stop.send(());
+    server.await??;
+    Ok(phone_store)
+}
