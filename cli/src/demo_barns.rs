@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yannong_core::Timestamp;
-use yannong_core::barn::{Barns, ClientConfig, MemorySecrets};
+use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, local, lttb, overview};
 use yannong_core::cancel::Cancel;
 use yannong_core::store::Store;
 use yannong_server::clock::Clock;
@@ -17,7 +17,7 @@ use yannong_server::sim::Fault;
 use yannong_server::simulate::{Simulation, TECHNICIAN_PHONE};
 use yannong_server::store::SqliteStore;
 
-use crate::Result;
+use crate::{Result, plot};
 
 pub const BARNS: usize = 53;
 const DAYS: u64 = 3;
@@ -111,4 +111,74 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     let _ = stop.send(());
     server.await??;
     Ok(phone_store)
+}
+
+/// Screen points per curve picture: what a phone chart would ask `lttb` for.
+const CHART_POINTS: usize = 600;
+
+/// Prints the barns by urgency and writes `out/barn-<id>.png`, all from the phone's store.
+pub fn report(store: &Store, out: &Path) -> Result<()> {
+    let now = Timestamp::now();
+    let rows = overview::overview(store, now)?;
+    println!("\n  barns by urgency (from the phone's local copy):");
+    println!(
+        "  {:<10} {:<8} {:>7} {:>7} {:>6}  why",
+        "barn", "step", "DB °C", "set °C", "score"
+    );
+    for row in rows.iter().take(12) {
+        let r = row.latest.as_ref();
+        let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        let why: Vec<&str> = row.reasons.iter().map(|t| t.zh.as_str()).collect();
+        println!(
+            "  {:<10} {:<8} {:>7} {:>7} {:>6}  {}",
+            row.barn.name,
+            row.step.as_ref().map_or("-", |t| t.zh.as_str()),
+            fmt(r.map(|r| r.dry_bulb_c)),
+            fmt(r.and_then(|r| r.dry_bulb_set_c)),
+            row.urgency,
+            if why.is_empty() {
+                "正常".to_owned()
+            } else {
+                why.join("；")
+            },
+        );
+    }
+    println!("  … {} barns in all", rows.len());
+
+    let mut written = 0;
+    for row in &rows {
+        let Some(curing) = &row.curing else { continue };
+        let Some(curve) = overview::expected_curve(curing) else {
+            continue;
+        };
+        let readings = store.read(|c| local::readings(c, row.barn.id, curing.started_at, now))?;
+        let points: Vec<(f64, f64)> = readings
+            .iter()
+            .map(|r| (r.at.hours_since(curing.started_at), r.dry_bulb_c))
+            .collect();
+        let measured: Vec<plot::Measured> = lttb::lttb(&points, CHART_POINTS)
+            .into_iter()
+            .map(|i| (points[i].0, readings[i].dry_bulb_c, readings[i].wet_bulb_c))
+            .collect();
+        let title = format!(
+            "barn {} ({}, {} readings shown as {}): measured vs recipe {}",
+            row.barn.id,
+            curing.recipe.0.id,
+            readings.len(),
+            measured.len(),
+            row.step.as_ref().map_or("", |t| t.en.as_str())
+        );
+        plot::draw_barn(
+            &title,
+            &curve,
+            &measured,
+            &out.join(format!("barn-{}.png", row.barn.id)),
+        )?;
+        written += 1;
+    }
+    println!(
+        "  wrote {written} curve pictures: {}",
+        out.join("barn-<id>.png").display()
+    );
+    Ok(())
 }

@@ -125,6 +125,6 @@ fn demo(out: &std::path::Path) -> Result<()> {
         println!("picture: {}", path.display());
     }
     demo_lessons::run(out)?;
-    demo_barns::run(out, &out.join("data"))?;
-    Ok(())
+    let phone = demo_barns::run(out, &out.join("data"))?;
+    demo_barns::report(&phone, out)
 }

@@ -22,9 +22,37 @@ fn register_fonts() {
     });
 }
 
+/// A measured sample: hours since the cure started, dry bulb, wet bulb.
+pub type Measured = (f64, f64, f64);
+
 pub fn draw_curve(
     recipe: &Recipe,
     curve: &ExpectedCurve,
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let title = format!(
+        "{}: {} ({:.0} h nominal)",
+        recipe.id,
+        recipe.name.en,
+        curve.end().hours_since(curve.start)
+    );
+    draw(&title, curve, &[], path)
+}
+
+/// A barn's measured dry and wet bulb (points) over its cure's expected curve.
+pub fn draw_barn(
+    title: &str,
+    curve: &ExpectedCurve,
+    measured: &[Measured],
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    draw(title, curve, measured, path)
+}
+
+fn draw(
+    title: &str,
+    curve: &ExpectedCurve,
+    measured: &[Measured],
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     register_fonts();
@@ -36,12 +64,6 @@ pub fn draw_curve(
         .last()
         .map_or(1.0, |w| hours(w.end_latest))
         .max(1.0);
-    let title = format!(
-        "{}: {} ({:.0} h nominal)",
-        recipe.id,
-        recipe.name.en,
-        hours(curve.end())
-    );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 28).into_font().style(FontStyle::Bold))
         .margin(20)
@@ -94,6 +116,20 @@ pub fn draw_curve(
             ))?
             .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(3)));
+    }
+    if !measured.is_empty() {
+        for (wet, colour, label) in [
+            (false, DRY, "measured dry bulb"),
+            (true, WET, "measured wet bulb"),
+        ] {
+            let pts = measured.iter().map(|&(h, d, w)| {
+                Circle::new((h, if wet { w } else { d }), 2, colour.mix(0.8).filled())
+            });
+            chart
+                .draw_series(pts)?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 12, y), 3, colour.filled()));
+        }
     }
     chart
         .configure_series_labels()

@@ -25,7 +25,7 @@ fn yannong_ok(args: &[&str]) -> String {
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 #[test]
-fn demo_prints_recipes_and_writes_a_picture_per_recipe() {
+fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pictures");
     let stdout = yannong_ok(&["demo", "--out", out.to_str().unwrap()]);
@@ -44,6 +44,26 @@ fn demo_prints_recipes_and_writes_a_picture_per_recipe() {
     let page = std::fs::read_to_string(out.join("lesson-yellowing-stage.html")).unwrap();
     assert!(page.contains("<h1>变黄期怎么烤</h1>"), "{page}");
     assert!(page.contains("<img src=\"data:image/svg+xml;base64,"));
+
+    // The barn part: 53 simulated barns synced to the phone, the faulty ones ranked first.
+    assert!(stdout.contains("synced 53 barns, 53 cures"), "{stdout}");
+    let ranking = stdout.split("barns by urgency").nth(1).unwrap();
+    let top: Vec<&str> = ranking.lines().skip(2).take(2).collect();
+    assert!(
+        top[0].contains("停电") && top[0].contains("19号烤房"),
+        "{top:?}"
+    );
+    assert!(
+        top[1].contains("循环风机停转") && top[1].contains("7号烤房"),
+        "{top:?}"
+    );
+    for id in [1, 7, 19, 53] {
+        let png = std::fs::read(out.join(format!("barn-{id}.png"))).unwrap();
+        assert!(
+            png.starts_with(PNG_MAGIC) && png.len() > 20_000,
+            "barn-{id}.png"
+        );
+    }
 }
 
 #[test]

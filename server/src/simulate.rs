@@ -167,7 +167,8 @@ impl Simulation {
             ),
         };
         let mut params = BarnParams::for_leaf(running.as_ref().map_or(position, |c| c.position));
-        params.capacity_kg = f64::from(barn.capacity_kg);
+        // The load is what the leaf position usually fills, never more than the barn holds.
+        params.capacity_kg = params.capacity_kg.min(f64::from(barn.capacity_kg));
         // The same seed after a restart replays the same cure, so readings already stored are
         // recognised as duplicates.
         let sim = SimBarn::new(params, recipe.clone(), started, barn.id.0 as u64);

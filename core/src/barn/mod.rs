@@ -6,6 +6,8 @@ pub mod api;
 pub mod client;
 mod error;
 pub mod local;
+pub mod lttb;
+pub mod overview;
 pub mod rows;
 pub mod secrets;
 mod service;
