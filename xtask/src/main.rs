@@ -81,7 +81,15 @@ fn main() -> ExitCode {
 }
 
 fn bench() -> cmd::Result {
-    cmd::run(cmd::cargo().args(["bench", "-p", "yannong-core"]))?;
+    cmd::run(cmd::cargo().args([
+        "bench",
+        "-p",
+        "yannong-core",
+        "-p",
+        "yannong-server",
+        "-p",
+        "yannong-e2e",
+    ]))?;
     kotlin::bench()
 }
 
