@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yannong_core::Timestamp;
-use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, local, lttb, overview};
+use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, analysis, local, lttb, overview};
 use yannong_core::cancel::Cancel;
 use yannong_core::store::Store;
 use yannong_server::clock::Clock;
@@ -113,6 +113,9 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     Ok(phone_store)
 }
 
+/// Rated electrical input of the simulated barns' heat pumps (60 kW heat at COP ~3), for the
+/// energy proxy.
+const HEAT_PUMP_INPUT_KW: f64 = 20.0;
 /// Screen points per curve picture: what a phone chart would ask `lttb` for.
 const CHART_POINTS: usize = 600;
 
@@ -144,6 +147,19 @@ pub fn report(store: &Store, out: &Path) -> Result<()> {
         );
     }
     println!("  … {} barns in all", rows.len());
+    // 过程分析 of the most urgent barn's cure, as the technician's screen would show it.
+    if let Some(top) = rows.first()
+        && let Some(curing) = &top.curing
+    {
+        let readings = store.read(|c| local::readings(c, top.barn.id, curing.started_at, now))?;
+        if let Some(a) = analysis::analyse(curing, &readings, now, HEAT_PUMP_INPUT_KW) {
+            println!("\n  {} 过程分析: {}", top.barn.name, a.summary.zh);
+            println!(
+                "  heating energy proxy {:.0} kWh at {HEAT_PUMP_INPUT_KW} kW rated input",
+                a.heating_kwh
+            );
+        }
+    }
 
     let mut written = 0;
     for row in &rows {

@@ -2,6 +2,7 @@
 //! client and the platform cannot drift), the HTTPS client, and [`Barns`], which syncs the
 //! platform into the local store that every screen reads.
 
+pub mod analysis;
 pub mod api;
 pub mod client;
 mod error;
