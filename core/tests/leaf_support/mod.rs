@@ -7,11 +7,19 @@ use std::path::{Path, PathBuf};
 use image::{Rgba, RgbaImage, imageops};
 use yannong_core::leaf::{Frame, LeafError, Pixels, PrepareOptions, Prepared, prepare};
 
-/// shared/ sits beside the repository (as in CI); `YANNONG_LEAF_DATA` overrides.
+/// The development photos: `YANNONG_LEAF_DATA` if set, else `shared/data/leaf` beside the
+/// repository, else the workplace's `/work/shared/data/leaf` (a checkout elsewhere, e.g. a
+/// CI clone). Missing everywhere, the tests fail: they are about these photos.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("YANNONG_LEAF_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/leaf"))
+    if let Some(dir) = std::env::var_os("YANNONG_LEAF_DATA") {
+        return PathBuf::from(dir);
+    }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/leaf");
+    let workplace = PathBuf::from("/work/shared/data/leaf");
+    if !beside.join("manifest.csv").is_file() && workplace.join("manifest.csv").is_file() {
+        return workplace;
+    }
+    beside
 }
 
 /// (label, path) of every photo listed in manifest.csv, in manifest order.
