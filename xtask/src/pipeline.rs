@@ -114,7 +114,8 @@ fn clippy() -> Result<Done> {
 
 fn cargo_test() -> Result<Done> {
     Ok(Done::Ok(
-        cmd::run_tests(cmd::cargo().args(["test", "--workspace"]))?.to_string(),
+        // --no-fail-fast: one run reports every failing test binary, not just the first.
+        cmd::run_tests(cmd::cargo().args(["test", "--workspace", "--no-fail-fast"]))?.to_string(),
     ))
 }
 
