@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yannong_core::Timestamp;
-use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, analysis, local, lttb, overview};
+use yannong_core::barn::api::BarnId;
+use yannong_core::barn::{
+    Barns, ClientConfig, MemorySecrets, analysis, curve_view, local, overview,
+};
 use yannong_core::cancel::Cancel;
 use yannong_core::store::Store;
 use yannong_server::clock::Clock;
@@ -55,7 +58,7 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(yannong_server::serve::serve(
         listener,
-        platform,
+        platform.clone(),
         async move {
             let _ = stopped.await;
         },
@@ -66,14 +69,20 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     );
 
     let ids = sim.barn_ids();
+    // (preferred barn, fault, hour): the fault goes to the first barn from the preferred one
+    // on that is still mid-cure then, since which cures have ended depends on the simulated
+    // weather, which follows the time of day the demo runs.
     let faults = [
-        (ids[6], Fault::FanStop, DAYS * 24 - 3),
-        (ids[18], Fault::PowerLoss, DAYS * 24 - 2),
+        (6, Fault::FanStop, DAYS * 24 - 3),
+        (18, Fault::PowerLoss, DAYS * 24 - 2),
     ];
+    let mut faulty = Vec::new();
     for hour in 0..DAYS * 24 {
-        for (barn, fault, at) in faults {
+        for (preferred, fault, at) in faults {
             if hour == at {
+                let barn = mid_cure(&platform, &ids, preferred, &faulty)?;
                 sim.inject(barn, fault);
+                faulty.push(barn);
                 println!("  simulated hour {hour}: {fault:?} in barn {barn}");
             }
         }
@@ -113,10 +122,31 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     Ok(phone_store)
 }
 
+/// The first barn from `ids[preferred]` on (wrapping) that is not in `taken` and whose cure is
+/// running with at least its last two steps (stem drying) ahead.
+fn mid_cure(
+    platform: &Platform,
+    ids: &[BarnId],
+    preferred: usize,
+    taken: &[BarnId],
+) -> Result<BarnId> {
+    for &id in ids.iter().cycle().skip(preferred).take(ids.len()) {
+        let cure = platform.store.curings(id)?.into_iter().last();
+        if !taken.contains(&id)
+            && cure.is_some_and(|c| {
+                c.finished_at.is_none() && (c.current_step as usize) + 2 < c.recipe.0.steps.len()
+            })
+        {
+            return Ok(id);
+        }
+    }
+    Err("no simulated barn is mid-cure to take a fault".into())
+}
+
 /// Rated electrical input of the simulated barns' heat pumps (60 kW heat at COP ~3), for the
 /// energy proxy.
 const HEAT_PUMP_INPUT_KW: f64 = 20.0;
-/// Screen points per curve picture: what a phone chart would ask `lttb` for.
+/// Screen points per curve picture: what a phone chart would ask `curve_view` for.
 const CHART_POINTS: usize = 600;
 
 /// Prints the barns by urgency and writes `out/barn-<id>.png`, all from the phone's store.
@@ -163,31 +193,33 @@ pub fn report(store: &Store, out: &Path) -> Result<()> {
 
     let mut written = 0;
     for row in &rows {
-        let Some(curing) = &row.curing else { continue };
-        let Some(curve) = overview::expected_curve(curing) else {
+        let Some(view) = curve_view::curve_view(store, row.barn.id, CHART_POINTS, now)? else {
             continue;
         };
-        let readings = store.read(|c| local::readings(c, row.barn.id, curing.started_at, now))?;
-        let points: Vec<(f64, f64)> = readings
+        let start = view.curing.started_at;
+        let measured: Vec<plot::Measured> = view
+            .measured
             .iter()
-            .map(|r| (r.at.hours_since(curing.started_at), r.dry_bulb_c))
+            .map(|p| (p.at.hours_since(start), p.dry_bulb_c, p.wet_bulb_c))
             .collect();
-        let measured: Vec<plot::Measured> = lttb::lttb(&points, CHART_POINTS)
-            .into_iter()
-            .map(|i| (points[i].0, readings[i].dry_bulb_c, readings[i].wet_bulb_c))
+        let off: Vec<(f64, f64)> = view
+            .excursions
+            .iter()
+            .map(|e| (e.from.hours_since(start), e.to.hours_since(start)))
             .collect();
         let title = format!(
             "barn {} ({}, {} readings shown as {}): measured vs recipe {}",
             row.barn.id,
-            curing.recipe.0.id,
-            readings.len(),
+            view.curing.recipe.0.id,
+            view.readings,
             measured.len(),
             row.step.as_ref().map_or("", |t| t.en.as_str())
         );
         plot::draw_barn(
             &title,
-            &curve,
+            &view.expected,
             &measured,
+            &off,
             &out.join(format!("barn-{}.png", row.barn.id)),
         )?;
         written += 1;

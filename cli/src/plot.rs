@@ -12,6 +12,7 @@ use yannong_core::curing::{ExpectedCurve, Knot, Recipe};
 const SIZE: (u32, u32) = (1280, 720);
 const DRY: RGBColor = RGBColor(200, 50, 40);
 const WET: RGBColor = RGBColor(40, 90, 200);
+const OFF: RGBColor = RGBColor(255, 205, 120);
 
 fn register_fonts() {
     static ONCE: Once = Once::new();
@@ -36,23 +37,26 @@ pub fn draw_curve(
         recipe.name.en,
         curve.end().hours_since(curve.start)
     );
-    draw(&title, curve, &[], path)
+    draw(&title, curve, &[], &[], path)
 }
 
-/// A barn's measured dry and wet bulb (points) over its cure's expected curve.
+/// A barn's measured dry and wet bulb (points) over its cure's expected curve, with the spans
+/// off the curve (`excursions`, hours since start) shaded.
 pub fn draw_barn(
     title: &str,
     curve: &ExpectedCurve,
     measured: &[Measured],
+    excursions: &[(f64, f64)],
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    draw(title, curve, measured, path)
+    draw(title, curve, measured, excursions, path)
 }
 
 fn draw(
     title: &str,
     curve: &ExpectedCurve,
     measured: &[Measured],
+    excursions: &[(f64, f64)],
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     register_fonts();
@@ -81,6 +85,16 @@ fn draw(
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
 
+    // At least a quarter hour wide, so a short excursion still shows at this scale.
+    let off = excursions
+        .iter()
+        .map(|&(a, b)| Rectangle::new([(a, 20.0), (b.max(a + 0.25), 75.0)], OFF.filled()));
+    if !excursions.is_empty() {
+        chart
+            .draw_series(off)?
+            .label("off the recipe curve")
+            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], OFF.filled()));
+    }
     for w in &curve.steps {
         let x = hours(w.start);
         chart.draw_series(LineSeries::new(

@@ -6,6 +6,7 @@
 pub mod barn;
 pub mod cancel;
 pub mod curing;
+mod fsutil;
 pub mod leaf;
 pub mod lessons;
 pub mod store;

@@ -45,11 +45,8 @@ pub struct CureAnalysis {
 }
 
 /// Analyses `curing` from its readings (time order). `rated_kw` is the heat pump's rated
-/// electrical input for the energy proxy. `None` for an unusable recipe or start.
-///
-/// Known limit: while a cure runs, the expected curve projects the current step to end at its
-/// nominal hold; readings after that projection (a step overrunning) have no set point and are
-/// not judged. Finished cures are judged throughout.
+/// electrical input for the energy proxy. `None` for an unusable recipe or start. While a cure
+/// runs, its current step is judged against its own targets up to `now`, even past its hold.
 pub fn analyse(
     curing: &Curing,
     readings: &[Reading],
@@ -57,8 +54,7 @@ pub fn analyse(
     rated_kw: f64,
 ) -> Option<CureAnalysis> {
     let recipe = &curing.recipe.0;
-    let advances: Vec<Timestamp> = curing.advances.iter().map(|a| a.at).collect();
-    let actual = ExpectedCurve::new(recipe, curing.started_at, curing.ambient_c, &advances).ok()?;
+    let actual = super::overview::expected_curve(curing, now)?;
     let planned = ExpectedCurve::new(recipe, curing.started_at, curing.ambient_c, &[]).ok()?;
     let end = curing.finished_at.unwrap_or(now);
 
@@ -299,6 +295,28 @@ mod tests {
             assert!((s.actual_h.unwrap() - s.nominal_h).abs() < 0.01, "{s:?}");
             assert!(s.min_h <= s.nominal_h && s.nominal_h <= s.max_h, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_running_step_past_its_hold_is_judged_against_its_own_targets() {
+        let (mut c, mut rs) = cure(0);
+        let y1 = c.advances[1].at;
+        // Still in Y1 ten hours after its nominal end, holding Y1's targets all along.
+        let now = y1.add_hours(10.0);
+        c.advances.truncate(1);
+        c.current_step = 1;
+        c.finished_at = None;
+        rs.retain(|r| r.at < y1);
+        let hold = rs.last().unwrap().clone();
+        rs.extend((1..=600).map(|m| Reading {
+            at: Timestamp(y1.0 + (m - 1) * 60_000),
+            ..hold.clone()
+        }));
+        let a = analyse(&c, &rs, now, 20.0).unwrap();
+        assert!(!a.finished);
+        assert_eq!(a.dry_out_of_tolerance_min, 0.0, "{:?}", a.steps[1]);
+        assert_eq!(a.steps[2].dry_worst_c, None, "no reading belongs to Y2 yet");
+        assert!((a.steps[1].actual_h.unwrap() - a.steps[1].nominal_h - 10.0).abs() < 0.01);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::BarnError;
-use super::api::{Barn, BarnId, ChangesPage, Curing, ImageMeta, Reading, Session, User};
+use super::api::{Barn, BarnId, ChangesPage, Curing, ImageId, ImageMeta, Reading, Session, User};
 use super::rows;
 use crate::Timestamp;
 
@@ -212,23 +212,34 @@ pub fn latest_reading(c: &Connection, barn: BarnId) -> Result<Option<Reading>, B
         .optional()?)
 }
 
+const IMAGE_COLUMNS: &str = "id, barn_id, at, bytes, sha256, simulated";
+
+fn image_meta(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImageMeta> {
+    Ok(ImageMeta {
+        id: ImageId(r.get(0)?),
+        barn_id: BarnId(r.get(1)?),
+        at: Timestamp(r.get(2)?),
+        bytes: r.get(3)?,
+        sha256: r.get(4)?,
+        simulated: r.get(5)?,
+    })
+}
+
 /// Picture metadata of a barn, newest first.
 pub fn images(c: &Connection, barn: BarnId, limit: usize) -> Result<Vec<ImageMeta>, BarnError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, barn_id, at, bytes, sha256, simulated FROM barn_images WHERE barn_id = ?1 \
-         ORDER BY at DESC LIMIT ?2",
-    )?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {IMAGE_COLUMNS} FROM barn_images WHERE barn_id = ?1 ORDER BY at DESC LIMIT ?2"
+    ))?;
     let out = stmt
-        .query_map(params![barn.0, limit as i64], |r| {
-            Ok(ImageMeta {
-                id: super::api::ImageId(r.get(0)?),
-                barn_id: BarnId(r.get(1)?),
-                at: Timestamp(r.get(2)?),
-                bytes: r.get(3)?,
-                sha256: r.get(4)?,
-                simulated: r.get(5)?,
-            })
-        })?
+        .query_map(params![barn.0, limit as i64], image_meta)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(out)
+}
+
+/// One picture's metadata, if this account's copy has it.
+pub fn image(c: &Connection, id: ImageId) -> Result<Option<ImageMeta>, BarnError> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {IMAGE_COLUMNS} FROM barn_images WHERE id = ?1"
+    ))?;
+    Ok(stmt.query_row([id.0], image_meta).optional()?)
 }

@@ -5,10 +5,12 @@
 pub mod analysis;
 pub mod api;
 pub mod client;
+pub mod curve_view;
 mod error;
 pub mod local;
 pub mod lttb;
 pub mod overview;
+pub mod pictures;
 pub mod rows;
 pub mod secrets;
 mod service;

@@ -50,15 +50,15 @@ pub fn overview(store: &Store, now: Timestamp) -> Result<Vec<BarnStatus>, BarnEr
     Ok(rows)
 }
 
-/// The expected curve of a cure from its recipe and the real step advances.
-pub fn expected_curve(curing: &Curing) -> Option<ExpectedCurve> {
+/// The expected curve of a cure from its recipe and the real step advances; while the cure
+/// runs, its current step is taken to last at least until `now`.
+pub fn expected_curve(curing: &Curing, now: Timestamp) -> Option<ExpectedCurve> {
     let advances: Vec<Timestamp> = curing.advances.iter().map(|a| a.at).collect();
-    ExpectedCurve::new(
-        &curing.recipe.0,
-        curing.started_at,
-        curing.ambient_c,
-        &advances,
-    )
+    let (recipe, start, ambient) = (&curing.recipe.0, curing.started_at, curing.ambient_c);
+    match curing.finished_at {
+        Some(_) => ExpectedCurve::new(recipe, start, ambient, &advances),
+        None => ExpectedCurve::as_of(recipe, start, ambient, &advances, now),
+    }
     .ok()
 }
 
@@ -124,7 +124,7 @@ pub fn assess(
             }
             // The controller's own set point when it reports one, else the recipe's (§2.2).
             let set = r.dry_bulb_set_c.or_else(|| {
-                expected_curve(c)
+                expected_curve(c, now)
                     .and_then(|e| e.setpoint_at(r.at))
                     .map(|p| p.dry_bulb_c)
             });

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::BarnError;
-use super::api::{BarnId, ChangesPage, Reading, User};
+use super::api::{BarnId, ChangesPage, ImageId, ImageMeta, Reading, User};
 use super::client::{ClientConfig, PlatformClient};
 use super::local::{self, LocalSession};
+use super::pictures::{self, PictureCache};
 use super::secrets::SecretStore;
 use super::sse::SseParser;
 use crate::Timestamp;
@@ -50,6 +51,7 @@ pub struct Barns {
     client: PlatformClient,
     store: Arc<Store>,
     secrets: Arc<dyn SecretStore>,
+    pictures: PictureCache,
 }
 
 impl Barns {
@@ -60,9 +62,33 @@ impl Barns {
     ) -> Result<Barns, BarnError> {
         Ok(Barns {
             client: PlatformClient::new(config)?,
+            pictures: PictureCache::beside(&store, pictures::DEFAULT_CAP_BYTES),
             store,
             secrets,
         })
+    }
+
+    /// Caps the camera-picture cache at `bytes` (trimmed on the next download).
+    pub fn with_picture_cap(mut self, bytes: u64) -> Barns {
+        self.pictures = PictureCache::beside(&self.store, bytes);
+        self
+    }
+
+    /// A barn camera picture's JPEG: from the cache, else downloaded once, checked against
+    /// its announced SHA-256 and cached. Offline, only cached pictures are there.
+    pub async fn picture(&self, id: ImageId) -> Result<(ImageMeta, Vec<u8>), BarnError> {
+        let meta = self
+            .store
+            .read(|c| local::image(c, id))?
+            .ok_or_else(|| BarnError::NotFound(format!("picture {id} is not in this account")))?;
+        if let Some(jpeg) = self.pictures.get(&self.store, &meta, Timestamp::now())? {
+            return Ok((meta, jpeg));
+        }
+        let token = self.live_token().await?;
+        let jpeg = self.client.image(&token, id).await?;
+        self.pictures
+            .put(&self.store, &meta, &jpeg, Timestamp::now())?;
+        Ok((meta, jpeg))
     }
 
     fn token(&self) -> Result<String, BarnError> {
@@ -80,6 +106,7 @@ impl Barns {
         let platform = self.client.base().to_owned();
         self.store
             .write(|tx| local::begin(tx, &platform, &session))?;
+        self.pictures.trim(&self.store)?; // Another account's pictures go with its barns.
         tracing::info!(user = %session.user.id, "logged in to the barn platform");
         Ok(session.user)
     }
@@ -92,7 +119,9 @@ impl Barns {
             tracing::warn!(error = %e, "platform logout failed; forgetting the token anyway");
         }
         self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
-        self.store.write(local::end)
+        self.store.write(local::end)?;
+        // The next person on a shared phone must not find this account's barn pictures.
+        self.pictures.trim(&self.store)
     }
 
     /// Who is logged in and when sync last finished, from the store (no network).

@@ -79,10 +79,34 @@ impl ExpectedCurve {
         ambient_c: f64,
         advances: &[Timestamp],
     ) -> Result<ExpectedCurve, RecipeError> {
+        Self::build(recipe, start, ambient_c, advances, None)
+    }
+
+    /// Like [`ExpectedCurve::new`] for a cure still running at `now`: the current step (the
+    /// one after the last advance) has evidently not ended yet, so its end is projected no
+    /// earlier than `now`. Without this, a step that overran its hold would be judged
+    /// against the next step's set points.
+    pub fn as_of(
+        recipe: &Recipe,
+        start: Timestamp,
+        ambient_c: f64,
+        advances: &[Timestamp],
+        now: Timestamp,
+    ) -> Result<ExpectedCurve, RecipeError> {
+        Self::build(recipe, start, ambient_c, advances, Some(now))
+    }
+
+    fn build(
+        recipe: &Recipe,
+        start: Timestamp,
+        ambient_c: f64,
+        advances: &[Timestamp],
+        now: Option<Timestamp>,
+    ) -> Result<ExpectedCurve, RecipeError> {
         check_inputs(recipe, start, ambient_c, advances)?;
-        let nominal = timeline(recipe, start, ambient_c, advances, Holds::Nominal);
-        let fastest = timeline(recipe, start, ambient_c, advances, Holds::Min);
-        let slowest = timeline(recipe, start, ambient_c, advances, Holds::Max);
+        let line = |holds| timeline(recipe, start, ambient_c, advances, holds, now);
+        let (nominal, fastest, slowest) =
+            (line(Holds::Nominal), line(Holds::Min), line(Holds::Max));
         let steps = recipe
             .steps
             .iter()
@@ -234,6 +258,7 @@ fn timeline(
     ambient_c: f64,
     advances: &[Timestamp],
     holds: Holds,
+    now: Option<Timestamp>,
 ) -> Timeline {
     let first = &recipe.steps[0];
     let mut at = Knot {
@@ -257,10 +282,13 @@ fn timeline(
             Holds::Min => step.hold_min_h,
             Holds::Max => step.hold_max_h,
         };
-        let end_t = advances
-            .get(i)
-            .copied()
-            .unwrap_or_else(|| ramp_done.t.add_hours(hold_h));
+        let end_t = advances.get(i).copied().unwrap_or_else(|| {
+            let projected = ramp_done.t.add_hours(hold_h);
+            match now {
+                Some(now) if i == advances.len() => projected.max(now),
+                _ => projected,
+            }
+        });
         let end = if end_t < ramp_done.t {
             // Advanced mid-ramp: the next step ramps on from wherever the set point was.
             let (dry_bulb_c, wet_bulb_c) = lerp(&at, &ramp_done, end_t);

@@ -837,6 +837,33 @@ fn display_names_step_and_field() {
 // 3. The expected curve
 
 #[test]
+fn running_curve_stretches_the_overrunning_step_to_now() {
+    let r = middle();
+    let advances = [at_h(20.0)];
+    let projected = middle_curve(&advances);
+    let y1 = &projected.steps[1];
+    // Before Y1's projected end, `as_of` changes nothing.
+    let early = ExpectedCurve::as_of(&r, t0(), 25.0, &advances, y1.ramp_end).unwrap();
+    assert_eq!(early, projected);
+    // Ten hours past it, Y1 still holds its targets and every later step moves by ten hours.
+    let now = y1.end.add_hours(10.0);
+    let late = ExpectedCurve::as_of(&r, t0(), 25.0, &advances, now).unwrap();
+    assert_eq!(late.steps[1].end, now);
+    assert_eq!(late.step_at(now.add_hours(-0.1)), Some(1));
+    let sp = late.setpoint_at(now.add_hours(-0.1)).unwrap();
+    approx(sp.dry_bulb_c, r.steps[1].dry_bulb_c);
+    approx(sp.wet_bulb_c, r.steps[1].wet_bulb_c);
+    assert_eq!(late.end(), projected.end().add_hours(10.0));
+    // The bounds stretch too, and advanced steps stay facts.
+    assert!(late.steps[1].end_earliest >= now && late.steps[1].end_latest >= now);
+    assert_eq!(late.steps[0], projected.steps[0]);
+    // A finished cure has no current step: `as_of` equals `new`.
+    let all: Vec<Timestamp> = (1..=r.steps.len()).map(|i| at_h(i as f64 * 20.0)).collect();
+    let done = ExpectedCurve::as_of(&r, t0(), 25.0, &all, at_h(900.0)).unwrap();
+    assert_eq!(done, middle_curve(&all));
+}
+
+#[test]
 fn middle_curve_knots() {
     let c = middle_curve(&[]);
     assert_eq!(c.start, t0());

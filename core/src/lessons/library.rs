@@ -7,8 +7,8 @@
 //! [`LessonLibrary::open`] sweeps what an interrupted install left behind.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
@@ -22,6 +22,7 @@ use super::manifest::{LessonEntry, MANIFEST_PATH, Manifest, SIGNATURE_PATH};
 use super::search::{self, IndexedLesson};
 use super::sign::TrustedKeys;
 use crate::cancel::{Cancel, cancelled};
+use crate::fsutil::{sync_dir, write_synced};
 use crate::store::{Store, StoreError};
 use crate::{Text, Timestamp};
 
@@ -486,15 +487,6 @@ impl LessonLibrary {
     }
 }
 
-fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let mut f = File::create(path)?;
-    f.write_all(data)?;
-    f.sync_all()
-}
-
 fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {
     for entry in fs::read_dir(dir).map_err(io(dir))?.flatten() {
         if entry.path().is_dir() {
@@ -503,12 +495,4 @@ fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {
     }
     sync_dir(dir);
     Ok(())
-}
-
-/// Makes a folder's entries (new files, renames) durable. Best effort: not every platform
-/// lets a directory be opened for syncing, and the data files themselves are already synced.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
