@@ -235,8 +235,9 @@ impl Drop for BarnWatch {
 
 #[derive(Debug, uniffi::Object)]
 pub struct Barns {
-    inner: Arc<core::Barns>,
-    store: Arc<yannong_core::store::Store>,
+    pub(crate) inner: Arc<core::Barns>,
+    pub(crate) store: Arc<yannong_core::store::Store>,
+    pub(crate) locale: yannong_core::text::Locale,
 }
 
 #[uniffi::export]
@@ -259,6 +260,7 @@ impl Yannong {
         Ok(Arc::new(Barns {
             inner: Arc::new(inner),
             store: self.store.clone(),
+            locale: self.locale,
         }))
     }
 }
@@ -315,14 +317,8 @@ impl Barns {
                 local::barns(c)?
                     .into_iter()
                     .map(|b| {
-                        Ok(BarnSummary {
-                            latest: local::latest_reading(c, b.id)?.map(Into::into),
-                            id: b.id.0,
-                            name: b.name,
-                            village: b.village,
-                            owner_name: b.owner_name,
-                            capacity_kg: b.capacity_kg,
-                        })
+                        let latest = local::latest_reading(c, b.id)?;
+                        Ok(crate::barn_views::summary(b, latest))
                     })
                     .collect::<Result<Vec<_>, core::BarnError>>()
             })?)

@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod barn_views;
 mod barns;
 mod curing;
 mod diagnostics;
@@ -13,6 +14,7 @@ mod runtime;
 mod types;
 mod yannong;
 
+pub use barn_views::*;
 pub use barns::*;
 pub use curing::*;
 pub use diagnostics::*;

@@ -179,16 +179,14 @@ pub fn report(store: &Store, out: &Path) -> Result<()> {
     println!("  … {} barns in all", rows.len());
     // 过程分析 of the most urgent barn's cure, as the technician's screen would show it.
     if let Some(top) = rows.first()
-        && let Some(curing) = &top.curing
+        && let Some((curing, readings)) = store.read(|c| local::latest_cure(c, top.barn.id, now))?
+        && let Some(a) = analysis::analyse(&curing, &readings, now, HEAT_PUMP_INPUT_KW)
     {
-        let readings = store.read(|c| local::readings(c, top.barn.id, curing.started_at, now))?;
-        if let Some(a) = analysis::analyse(curing, &readings, now, HEAT_PUMP_INPUT_KW) {
-            println!("\n  {} 过程分析: {}", top.barn.name, a.summary.zh);
-            println!(
-                "  heating energy proxy {:.0} kWh at {HEAT_PUMP_INPUT_KW} kW rated input",
-                a.heating_kwh
-            );
-        }
+        println!("\n  {} 过程分析: {}", top.barn.name, a.summary.zh);
+        println!(
+            "  heating energy proxy {:.0} kWh at {HEAT_PUMP_INPUT_KW} kW rated input",
+            a.heating_kwh
+        );
     }
 
     let mut written = 0;

@@ -64,18 +64,7 @@ pub fn curve_view(
     now: Timestamp,
 ) -> Result<Option<CurveView>, BarnError> {
     let points = points.clamp(MIN_POINTS, MAX_POINTS);
-    let (curing, readings) = store.read(|c| {
-        let Some(curing) = local::curings(c, barn)?.pop() else {
-            return Ok((None, Vec::new()));
-        };
-        let end = curing
-            .finished_at
-            .map_or(now, |t| t.max(now))
-            .add_hours(1.0);
-        let readings = local::readings(c, barn, curing.started_at, end)?;
-        Ok::<_, BarnError>((Some(curing), readings))
-    })?;
-    let Some(curing) = curing else {
+    let Some((curing, readings)) = store.read(|c| local::latest_cure(c, barn, now))? else {
         return Ok(None);
     };
     let Some(expected) = overview::expected_curve(&curing, now) else {

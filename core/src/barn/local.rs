@@ -202,6 +202,24 @@ pub fn readings(
     Ok(out)
 }
 
+/// A barn's latest cure with its readings (through `now`, or an hour past a finished cure's
+/// end, whichever is later).
+pub fn latest_cure(
+    c: &Connection,
+    barn: BarnId,
+    now: Timestamp,
+) -> Result<Option<(Curing, Vec<Reading>)>, BarnError> {
+    let Some(curing) = curings(c, barn)?.pop() else {
+        return Ok(None);
+    };
+    let end = curing
+        .finished_at
+        .map_or(now, |t| t.max(now))
+        .add_hours(1.0);
+    let readings = readings(c, barn, curing.started_at, end)?;
+    Ok(Some((curing, readings)))
+}
+
 pub fn latest_reading(c: &Connection, barn: BarnId) -> Result<Option<Reading>, BarnError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {} FROM readings WHERE barn_id = ?1 ORDER BY at DESC LIMIT 1",
