@@ -4,9 +4,12 @@
 //! Temperatures travel in °C with 0.1 °C resolution — the resolution of barn controllers — so
 //! the platform quantises on ingest and what a phone stores equals what the platform stored.
 
+mod alarm;
 mod block;
 mod ingest;
 pub mod paths;
+
+pub use alarm::Severity;
 
 pub use block::{BlockError, ReadingBlock, pack_flags, unpack_flags};
 pub use ingest::{
