@@ -152,6 +152,17 @@ impl From<BarnError> for YannongError {
                 YannongError::Unauthorized { detail }
             }
             BarnError::NotFound(_) => YannongError::NotFound { detail },
+            // Only logins are throttled: the login screen shows when to try again. No variant
+            // of its own, so the Kotlin and Swift wrappers' exhaustive matches stay valid.
+            BarnError::RateLimited { retry_after_s } => {
+                let minutes = retry_after_s.div_ceil(60).max(1);
+                YannongError::Unauthorized {
+                    detail: format!(
+                        "登录失败次数过多，请 {minutes} 分钟后再试 \
+                         (too many failed logins: try again in {minutes} min)"
+                    ),
+                }
+            }
             BarnError::Insecure { .. } | BarnError::BadUrl { .. } => YannongError::InvalidInput {
                 detail,
                 field: Some("base_url".to_owned()),
@@ -182,5 +193,19 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for YannongError {
         YannongError::Internal {
             detail: format!("app callback failed: {}", e.reason),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_lockout_says_how_long_to_wait() {
+        let e = YannongError::from(BarnError::RateLimited { retry_after_s: 61 });
+        assert!(
+            matches!(&e, YannongError::Unauthorized { detail } if detail.contains("2 分钟")),
+            "{e}"
+        );
     }
 }

@@ -2,13 +2,15 @@
 //! served on a loopback port, and a phone-side `Barns` with its own data folder.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{Barn, BarnKind, IngestBatch, IngestReport, Reading, Role, User};
-use yannong_core::barn::{Barns, ClientConfig, MemorySecrets};
+use yannong_core::barn::{Barns, ClientConfig, SecretStore};
 use yannong_core::store::Store;
 use yannong_server::auth::hash_password;
 use yannong_server::clock::Clock;
@@ -135,22 +137,23 @@ impl TestPlatform {
             .unwrap()
     }
 
+    pub fn client_config(&self) -> ClientConfig {
+        ClientConfig {
+            base_url: self.url(),
+            extra_roots_pem: None,
+        }
+    }
+
     /// A phone: its own data folder and secrets.
     pub fn phone(&self) -> Phone {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open_in_dir(dir.path()).unwrap());
-        let barns = Barns::new(
-            &ClientConfig {
-                base_url: self.url(),
-                extra_roots_pem: None,
-            },
-            store.clone(),
-            Arc::new(MemorySecrets::default()),
-        )
-        .unwrap();
+        let secrets = Arc::new(Keychain::default());
+        let barns = Barns::new(&self.client_config(), store.clone(), secrets.clone()).unwrap();
         Phone {
             _dir: dir,
             store,
+            secrets,
             barns,
         }
     }
@@ -160,7 +163,65 @@ impl TestPlatform {
 pub struct Phone {
     pub _dir: tempfile::TempDir,
     pub store: Arc<Store>,
+    pub secrets: Arc<Keychain>,
     pub barns: Barns,
+}
+
+/// A phone's secure storage that tests can look into. Given a file it outlives the process,
+/// as the Keystore outlives an app that is killed; the file is replaced whole (written aside,
+/// then renamed), so a kill leaves the old or the new contents.
+#[derive(Debug, Default)]
+pub struct Keychain {
+    file: Option<PathBuf>,
+    entries: Mutex<BTreeMap<String, String>>,
+}
+
+impl Keychain {
+    /// Opens (or starts) the keychain kept in `file`; lines of `key\tvalue`.
+    pub fn at(file: PathBuf) -> Keychain {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let entries = text
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Keychain {
+            file: Some(file),
+            entries: Mutex::new(entries),
+        }
+    }
+
+    pub fn entries(&self) -> BTreeMap<String, String> {
+        self.entries.lock().unwrap().clone()
+    }
+
+    fn save(&self, entries: &BTreeMap<String, String>) -> Result<(), String> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let text: String = entries.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect();
+        let aside = file.with_extension("new");
+        std::fs::write(&aside, text).map_err(|e| e.to_string())?;
+        std::fs::rename(&aside, file).map_err(|e| e.to_string())
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.entries.lock().unwrap().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), String> {
+        let mut entries = self.entries.lock().unwrap();
+        entries.insert(key.to_owned(), value.to_owned());
+        self.save(&entries)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), String> {
+        let mut entries = self.entries.lock().unwrap();
+        entries.remove(key);
+        self.save(&entries)
+    }
 }
 
 /// A plausible reading at `at`.

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response, StatusCode, Url};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -249,9 +250,24 @@ async fn read_capped(mut res: Response) -> Result<Vec<u8>, BarnError> {
     Ok(out)
 }
 
+/// Seconds to wait from a `Retry-After` header; a missing or HTTP-date value waits a minute
+/// (the platform sends seconds).
+fn retry_after_s(headers: &HeaderMap) -> u32 {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(60)
+}
+
 /// Turns a non-success answer into a typed error, using the platform's error body if present.
 async fn refusal(res: Response) -> BarnError {
     let status = res.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return BarnError::RateLimited {
+            retry_after_s: retry_after_s(res.headers()),
+        };
+    }
     let body = res.bytes().await.unwrap_or_default();
     let api: Option<ApiError> = serde_json::from_slice(&body).ok();
     let message = api.as_ref().map_or_else(
@@ -297,6 +313,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_with_a_fallback() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after_s(&h), 60);
+        h.insert(RETRY_AFTER, " 900".parse().unwrap());
+        assert_eq!(retry_after_s(&h), 900);
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after_s(&h), 60);
     }
 
     #[test]

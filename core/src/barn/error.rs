@@ -20,6 +20,9 @@ pub enum BarnError {
     Unauthorized(String),
     #[error("{0}")]
     NotFound(String),
+    /// Too many attempts (failed logins); the platform takes none before `retry_after_s`.
+    #[error("too many attempts: try again in {retry_after_s} s")]
+    RateLimited { retry_after_s: u32 },
     /// Any other refusal, with the platform's machine code and message.
     #[error("platform answered {status} ({code}): {message}")]
     Rejected {

@@ -1,12 +1,16 @@
 //! Log in, refresh, log out.
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use yannong_core::barn::api::{LoginRequest, Session, User};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use yannong_core::barn::api::{ApiError, LoginRequest, Session, User};
 
 use super::access::bearer;
+use super::limit::{ClientIp, LoginLimiter, too_many};
 use super::{ApiErr, AuthUser, blocking};
 use crate::auth::{TOKEN_LIFETIME_HOURS, decoy_hash, new_token, token_hash, verify_password};
 use crate::platform::Platform;
@@ -22,13 +26,28 @@ fn issue(platform: &Platform, user: User) -> Result<Session, ApiErr> {
     })
 }
 
+/// Log in with a phone number and password.
+///
+/// After 5 failed logins for a number, or 20 from one address, within 15 minutes, its logins
+/// get 429 whatever the password until the window moves on; a success clears the number.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, body = yannong_core::barn::api::ApiError)))]
+    responses((status = 200, body = Session), (status = 401, body = ApiError),
+        (status = 429, description = "too many failed logins", body = ApiError,
+            headers(("Retry-After" = u32, description = "seconds until a login is taken again")))))]
 pub(super) async fn login(
     State(p): State<Platform>,
+    Extension(limiter): Extension<Arc<LoginLimiter>>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
-) -> Result<Json<Session>, ApiErr> {
-    blocking(move || {
+) -> Result<Json<Session>, Response> {
+    let attempt = limiter
+        .begin(&req.phone, ip, p.clock.now())
+        .map_err(|wait| {
+            // Not the number nor the password: the address is what an operator can block.
+            tracing::warn!(client = ?ip, retry_after_s = wait, "login refused: too many failures");
+            too_many(wait)
+        })?;
+    let session = blocking(move || {
         let found = p.store.user_by_phone(req.phone.trim())?;
         // Verify against a decoy for unknown numbers: same work, same time, no hint.
         let hash = found
@@ -41,6 +60,9 @@ pub(super) async fn login(
         }
     })
     .await
+    .map_err(IntoResponse::into_response)?;
+    limiter.succeeded(&attempt);
+    Ok(session)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", responses((status = 200, body = Session)),

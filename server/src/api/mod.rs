@@ -7,14 +7,16 @@ mod auth;
 mod barns;
 mod error;
 mod ingest;
+pub mod limit;
 pub mod openapi;
 mod sync;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -52,6 +54,7 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
         .route(paths::OPENAPI, get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(Extension(Arc::new(limit::LoginLimiter::default())))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
