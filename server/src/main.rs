@@ -67,6 +67,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let platform = Platform::new(store, clock);
     let (listener, addr) = bind(args.listen).await?;
+    if args.simulate.is_none() {
+        // Simulated barns check the alarm clock after every tick.
+        tokio::spawn(platform.clone().run_alarm_clock(Duration::from_secs(30)));
+    }
     if let Some(n) = args.simulate {
         let p = platform.clone();
         let password = args.demo_password.clone();

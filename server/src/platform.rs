@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 use yannong_core::barn::api::{
-    BarnId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected, validate_reading,
+    Alarm, BarnId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected, validate_reading,
 };
 
+use crate::alarm::{AlarmService, RuleSet};
 use crate::clock::Clock;
 use crate::store::{PlatformStore, StoreError, StoreResult};
 
@@ -19,6 +20,7 @@ const LIVE_BUFFER: usize = 4096;
 pub struct Platform {
     pub store: Arc<dyn PlatformStore>,
     pub clock: Clock,
+    pub alarms: Arc<AlarmService>,
     live: broadcast::Sender<(BarnId, Reading)>,
 }
 
@@ -27,7 +29,27 @@ impl Platform {
         Platform {
             store,
             clock,
+            alarms: Arc::new(AlarmService::new(RuleSet::builtin())),
             live: broadcast::channel(LIVE_BUFFER).0,
+        }
+    }
+
+    /// Judges the clock-only alarm rules (silent barns, overrunning steps) now. The simulator
+    /// calls it after each tick, [`Platform::run_alarm_clock`] otherwise.
+    pub fn check_alarm_clock(&self) -> StoreResult<Vec<Alarm>> {
+        self.alarms.on_clock(self.store.as_ref(), self.clock.now())
+    }
+
+    /// Checks the clock rules every `every` until the task is dropped.
+    pub async fn run_alarm_clock(self, every: std::time::Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            let p = self.clone();
+            match tokio::task::spawn_blocking(move || p.check_alarm_clock()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "alarm clock check failed"),
+                Err(e) => tracing::error!(error = %e, "alarm clock check panicked"),
+            }
         }
     }
 
@@ -59,6 +81,9 @@ impl Platform {
             .store
             .ingest(barn, &batch.batch_id, &valid, rejected, now)?;
         if !report.replayed && report.accepted > 0 {
+            // Stored first: an alarm never refers to a reading the platform could lose.
+            self.alarms
+                .on_readings(self.store.as_ref(), barn, &valid, now)?;
             for r in valid {
                 // No subscribers is normal.
                 let _ = self.live.send((barn, r));

@@ -241,6 +241,8 @@ impl Simulation {
         for state in barns.values_mut() {
             self.run_barn(state, target)?;
         }
+        drop(barns);
+        self.platform.check_alarm_clock()?;
         Ok(())
     }
 

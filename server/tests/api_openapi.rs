@@ -27,6 +27,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", paths::SYNC),
     ("post", "/api/v1/ingest/{id}/readings"),
     ("post", "/api/v1/ingest/{id}/images"),
+    ("get", paths::ALARMS),
+    ("post", "/api/v1/alarms/{id}/ack"),
 ];
 
 #[tokio::test]

@@ -100,6 +100,29 @@ pub struct BarnAlarms {
 }
 
 impl BarnAlarms {
+    /// Picks up after a restart: the alarms the store still has active, and the recent
+    /// readings as history, without judging those again.
+    pub fn restore(
+        set: &RuleSet,
+        active: &[(String, Severity)],
+        history: impl IntoIterator<Item = Reading>,
+    ) -> BarnAlarms {
+        let rules = set
+            .rules
+            .iter()
+            .map(|r| RuleState {
+                since: vec![None; r.levels.len()],
+                active: active.iter().find(|(id, _)| *id == r.id).map(|(_, s)| *s),
+                calm_since: None,
+            })
+            .collect();
+        let mut history: VecDeque<Reading> = history.into_iter().collect();
+        while history.len() > HISTORY_MAX {
+            history.pop_front();
+        }
+        BarnAlarms { history, rules }
+    }
+
     /// Alarms active now, by rule id.
     pub fn active<'s>(&self, set: &'s RuleSet) -> Vec<(&'s str, Severity)> {
         set.rules

@@ -4,7 +4,9 @@
 pub mod engine;
 mod measure;
 pub mod rules;
+mod service;
 
 pub use engine::{BarnAlarms, Change, Cure, Transition};
 pub use measure::Step;
 pub use rules::{RuleSet, RulesError};
+pub use service::AlarmService;

@@ -3,6 +3,7 @@
 //! answers 404 for a barn the caller may not see — the same as for one that does not exist.
 
 mod access;
+mod alarms;
 mod auth;
 mod barns;
 mod error;
@@ -50,6 +51,8 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/images/{id}", get(barns::image))
         .route("/api/v1/curings/{id}/advance", post(barns::advance))
         .route(paths::SYNC, get(sync::changes))
+        .route(paths::ALARMS, get(alarms::list))
+        .route("/api/v1/alarms/{id}/ack", post(alarms::acknowledge))
         .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
         .route(paths::OPENAPI, get(openapi::document))

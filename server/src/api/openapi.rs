@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use yannong_core::barn::api;
 
-use super::{auth, barns, ingest, sync};
+use super::{alarms, auth, barns, ingest, sync};
 
 struct Security;
 
@@ -30,9 +30,12 @@ impl Modify for Security {
         barns::list, barns::one, barns::curings, barns::start_curing, barns::advance,
         barns::readings, barns::images, barns::image,
         sync::changes, sync::stream,
+        alarms::list, alarms::acknowledge,
         ingest::readings, ingest::image,
     ),
-    components(schemas(api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected)),
+    components(schemas(
+        api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity,
+    )),
     modifiers(&Security),
 )]
 pub struct ApiDoc;

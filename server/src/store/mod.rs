@@ -3,6 +3,7 @@
 //! one transaction, takes plain values and returns wire types, and visibility rules are applied
 //! here, in the query, so no endpoint can forget them.
 
+mod alarms;
 mod changes;
 mod codec;
 mod curings;
@@ -11,12 +12,13 @@ mod schema;
 mod sqlite;
 mod users;
 
+pub use alarms::{AlarmChange, AlarmChangeKind};
 pub use sqlite::SqliteStore;
 
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
-    Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
-    Reading, Role, StartCuringRequest, User, UserId,
+    Alarm, AlarmId, Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId, ImageMeta,
+    IngestReport, Reading, Role, StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 
@@ -169,4 +171,18 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
 
     /// Everything `user` may see that changed after `cursor`, at most about `limit` readings.
     fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage>;
+
+    /// Records what the rule engine decided; see [`AlarmChange`]. Idempotent for replays.
+    fn apply_alarm(&self, change: &AlarmChange) -> StoreResult<Option<Alarm>>;
+    /// Active alarms of a barn (to restore the rule engine after a restart).
+    fn active_alarms(&self, barn: BarnId) -> StoreResult<Vec<Alarm>>;
+    /// Alarms on barns `user` may see, newest first; `open_only`: active or unacknowledged.
+    fn alarms(&self, user: &User, open_only: bool, limit: usize) -> StoreResult<Vec<Alarm>>;
+    /// `None` when the alarm is missing or not `user`'s to see.
+    fn acknowledge_alarm(
+        &self,
+        user: &User,
+        alarm: AlarmId,
+        at: Timestamp,
+    ) -> StoreResult<Option<Alarm>>;
 }

@@ -105,6 +105,24 @@ const STEPS: &[&str] = &[
     CREATE INDEX images_by_barn_at ON images (barn_id, at);",
     // 2: the changes feed of technicians and admins walks readings in change order.
     "CREATE INDEX readings_by_seq ON readings (seq);",
+    // 3: alarms. At most one active alarm per barn and rule: a condition raises once.
+    "CREATE TABLE alarms (
+        id            INTEGER PRIMARY KEY,
+        barn_id       INTEGER NOT NULL REFERENCES barns (id),
+        curing_id     INTEGER REFERENCES curings (id),
+        rule          TEXT NOT NULL,
+        rules_version INTEGER NOT NULL,
+        severity      TEXT NOT NULL CHECK (severity IN ('info', 'minor', 'major', 'critical')),
+        title         TEXT NOT NULL,
+        action        TEXT NOT NULL,
+        raised_at     INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        cleared_at    INTEGER,
+        acked_at      INTEGER,
+        acked_by      INTEGER REFERENCES users (id)
+    ) STRICT;
+    CREATE UNIQUE INDEX alarms_active ON alarms (barn_id, rule) WHERE cleared_at IS NULL;
+    CREATE INDEX alarms_by_barn ON alarms (barn_id, raised_at);",
 ];
 
 pub static PLATFORM: Schema = Schema::new(STEPS);

@@ -6,16 +6,16 @@ use rusqlite::params;
 use sha2::{Digest, Sha256};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
-    Barn, BarnId, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport, Reading,
-    Rejected, StartCuringRequest, User, UserId,
+    Alarm, AlarmId, Barn, BarnId, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
+    Reading, Rejected, StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 use yannong_core::store::Store;
 
 use super::codec::{IMAGE_COLUMNS, collect, image_from_row, next_seq};
 use super::{
-    Cursor, NewBarn, NewUser, PlatformStore, StoreError, StoreResult, changes, curings, readings,
-    schema, users,
+    AlarmChange, Cursor, NewBarn, NewUser, PlatformStore, StoreError, StoreResult, alarms, changes,
+    curings, readings, schema, users,
 };
 
 /// Read connections: API handlers read concurrently with the single writer (WAL).
@@ -234,5 +234,26 @@ impl PlatformStore for SqliteStore {
 
     fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage> {
         self.read(|c| changes::page(c, user, cursor, limit))
+    }
+
+    fn apply_alarm(&self, change: &AlarmChange) -> StoreResult<Option<Alarm>> {
+        self.write(|tx| alarms::apply(tx, change))
+    }
+
+    fn active_alarms(&self, barn: BarnId) -> StoreResult<Vec<Alarm>> {
+        self.read(|c| alarms::active(c, barn))
+    }
+
+    fn alarms(&self, user: &User, open_only: bool, limit: usize) -> StoreResult<Vec<Alarm>> {
+        self.read(|c| alarms::visible(c, user, open_only, limit))
+    }
+
+    fn acknowledge_alarm(
+        &self,
+        user: &User,
+        alarm: AlarmId,
+        at: Timestamp,
+    ) -> StoreResult<Option<Alarm>> {
+        self.write(|tx| alarms::acknowledge(tx, user, alarm, at))
     }
 }

@@ -9,7 +9,7 @@ mod block;
 mod ingest;
 pub mod paths;
 
-pub use alarm::Severity;
+pub use alarm::{Alarm, Severity};
 
 pub use block::{BlockError, ReadingBlock, pack_flags, unpack_flags};
 pub use ingest::{
@@ -56,6 +56,10 @@ id_type!(
 id_type!(
     /// A barn camera picture.
     ImageId
+);
+id_type!(
+    /// One alarm: a rule's condition on a barn, from raised to cleared.
+    AlarmId
 );
 
 /// What an account may see and do.

@@ -6,6 +6,7 @@ pub const REFRESH: &str = "/api/v1/auth/refresh";
 pub const ME: &str = "/api/v1/me";
 pub const BARNS: &str = "/api/v1/barns";
 pub const SYNC: &str = "/api/v1/sync";
+pub const ALARMS: &str = "/api/v1/alarms";
 pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn barn(id: super::BarnId) -> String {
@@ -44,4 +45,8 @@ pub fn ingest(id: super::BarnId) -> String {
 /// Controllers upload camera JPEGs here.
 pub fn ingest_image(id: super::BarnId) -> String {
     format!("/api/v1/ingest/{id}/images")
+}
+
+pub fn alarm_ack(id: super::AlarmId) -> String {
+    format!("{ALARMS}/{id}/ack")
 }

@@ -1,0 +1,189 @@
+//! Alarms: raised, escalated and cleared by the rule engine, acknowledged by people.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, named_params, params};
+use yannong_core::barn::api::{Alarm, AlarmId, BarnId, CuringId, Severity, User, UserId};
+use yannong_core::{Text, Timestamp};
+
+use super::codec::{VISIBLE, collect, role_key};
+use super::{StoreError, StoreResult};
+
+const COLUMNS: &str = "a.id, a.barn_id, a.curing_id, a.rule, a.rules_version, a.severity, \
+     a.title, a.action, a.raised_at, a.updated_at, a.cleared_at, a.acked_at, a.acked_by";
+
+/// What the rule engine decided for one rule on one barn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmChange {
+    pub barn: BarnId,
+    pub curing: Option<CuringId>,
+    pub rule: String,
+    pub rules_version: u32,
+    pub severity: Severity,
+    pub title: Text,
+    pub action: Text,
+    pub at: Timestamp,
+    pub kind: AlarmChangeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmChangeKind {
+    Raised,
+    Escalated,
+    Cleared,
+}
+
+fn severity_key(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Minor => "minor",
+        Severity::Major => "major",
+        Severity::Critical => "critical",
+    }
+}
+
+fn severity_from(s: &str) -> StoreResult<Severity> {
+    Ok(match s {
+        "info" => Severity::Info,
+        "minor" => Severity::Minor,
+        "major" => Severity::Major,
+        "critical" => Severity::Critical,
+        other => return Err(StoreError::Corrupt(format!("alarm severity {other:?}"))),
+    })
+}
+
+fn text(json: String) -> StoreResult<Text> {
+    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("alarm text: {e}")))
+}
+
+fn from_row(r: &Row<'_>) -> StoreResult<Alarm> {
+    Ok(Alarm {
+        id: AlarmId(r.get(0)?),
+        barn_id: BarnId(r.get(1)?),
+        curing_id: r.get::<_, Option<i64>>(2)?.map(CuringId),
+        rule: r.get(3)?,
+        rules_version: r.get(4)?,
+        severity: severity_from(&r.get::<_, String>(5)?)?,
+        title: text(r.get(6)?)?,
+        action: text(r.get(7)?)?,
+        raised_at: Timestamp(r.get(8)?),
+        updated_at: Timestamp(r.get(9)?),
+        cleared_at: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+        acked_at: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+        acked_by: r.get::<_, Option<i64>>(12)?.map(UserId),
+    })
+}
+
+fn active_for(c: &Connection, barn: BarnId, rule: &str) -> StoreResult<Option<Alarm>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alarms a WHERE a.barn_id = ?1 AND a.rule = ?2 AND a.cleared_at IS NULL"
+    ))?;
+    let mut rows = stmt.query(params![barn.0, rule])?;
+    rows.next()?.map(from_row).transpose()
+}
+
+/// Applies a change. Raising a rule that is already active (an engine restarted, a change
+/// replayed) escalates it at most; escalating or clearing one that is not active does
+/// nothing. Returns the alarm as it now stands, or `None` when nothing was active.
+pub(super) fn apply(tx: &Transaction<'_>, c: &AlarmChange) -> StoreResult<Option<Alarm>> {
+    let current = active_for(tx, c.barn, &c.rule)?;
+    match (c.kind, current) {
+        (AlarmChangeKind::Raised, None) => {
+            let encode = |t: &Text| serde_json::to_string(t).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO alarms (barn_id, curing_id, rule, rules_version, severity, title, \
+                 action, raised_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![
+                    c.barn.0,
+                    c.curing.map(|i| i.0),
+                    c.rule,
+                    c.rules_version,
+                    severity_key(c.severity),
+                    encode(&c.title),
+                    encode(&c.action),
+                    c.at.0
+                ],
+            )?;
+            active_for(tx, c.barn, &c.rule)
+        }
+        (AlarmChangeKind::Raised | AlarmChangeKind::Escalated, Some(a)) => {
+            if c.severity > a.severity {
+                tx.execute(
+                    "UPDATE alarms SET severity = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![a.id.0, severity_key(c.severity), c.at.0],
+                )?;
+            }
+            active_for(tx, c.barn, &c.rule)
+        }
+        (AlarmChangeKind::Cleared, Some(a)) => {
+            tx.execute(
+                "UPDATE alarms SET cleared_at = ?2, updated_at = ?2 WHERE id = ?1",
+                params![a.id.0, c.at.0],
+            )?;
+            get(tx, a.id)
+        }
+        (AlarmChangeKind::Escalated | AlarmChangeKind::Cleared, None) => Ok(None),
+    }
+}
+
+pub(super) fn get(c: &Connection, id: AlarmId) -> StoreResult<Option<Alarm>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM alarms a WHERE a.id = ?1"))?;
+    let mut rows = stmt.query([id.0])?;
+    rows.next()?.map(from_row).transpose()
+}
+
+/// Active alarms of a barn, to restore the engine after a restart.
+pub(super) fn active(c: &Connection, barn: BarnId) -> StoreResult<Vec<Alarm>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alarms a WHERE a.barn_id = ?1 AND a.cleared_at IS NULL ORDER BY a.id"
+    ))?;
+    collect(stmt.query([barn.0])?, from_row)
+}
+
+/// Alarms of the barns `user` may see, newest first; `open_only` keeps those still active or
+/// not yet acknowledged.
+pub(super) fn visible(
+    c: &Connection,
+    user: &User,
+    open_only: bool,
+    limit: usize,
+) -> StoreResult<Vec<Alarm>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alarms a JOIN barns b ON b.id = a.barn_id WHERE ({VISIBLE}) \
+         AND (NOT :open OR a.cleared_at IS NULL OR a.acked_at IS NULL) \
+         ORDER BY a.raised_at DESC, a.id DESC LIMIT :limit"
+    ))?;
+    collect(
+        stmt.query(named_params! {
+            ":role": role_key(user.role),
+            ":uid": user.id.0,
+            ":open": open_only,
+            ":limit": limit as i64,
+        })?,
+        from_row,
+    )
+}
+
+/// Acknowledges an alarm `user` may see. Acknowledging again changes nothing (the first
+/// person and time stay). `None` when the alarm is missing or on someone else's barn.
+pub(super) fn acknowledge(
+    tx: &Transaction<'_>,
+    user: &User,
+    id: AlarmId,
+    at: Timestamp,
+) -> StoreResult<Option<Alarm>> {
+    let visible: Option<i64> = tx
+        .query_row(
+            &format!("SELECT a.id FROM alarms a JOIN barns b ON b.id = a.barn_id WHERE a.id = :id AND ({VISIBLE})"),
+            named_params! {":id": id.0, ":role": role_key(user.role), ":uid": user.id.0},
+            |r| r.get(0),
+        )
+        .optional()?;
+    if visible.is_none() {
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE alarms SET acked_at = ?2, acked_by = ?3, updated_at = ?2 \
+         WHERE id = ?1 AND acked_at IS NULL",
+        params![id.0, at.0, user.id.0],
+    )?;
+    get(tx, id)
+}

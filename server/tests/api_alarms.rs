@@ -1,0 +1,130 @@
+//! Alarms through the HTTP API: raised by the rule engine from ingested readings, visible
+//! only on barns the caller may see, acknowledged once, cleared when the condition ends.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{reading, world};
+use yannong_core::Timestamp;
+use yannong_core::barn::api::{
+    Alarm, Curing, Fan, IngestBatch, Severity, StartCuringRequest, paths,
+};
+use yannong_core::curing::{LeafPosition, Maturity, WaterContent};
+
+fn minutes_ago(m: i64) -> Timestamp {
+    Timestamp(Timestamp::now().0 - m * 60_000)
+}
+
+/// Readings of minutes `from` to `to` ago, one a minute, fan stopped or running.
+fn batch(id: &str, from: i64, to: i64, fan_stopped: bool) -> IngestBatch {
+    IngestBatch {
+        batch_id: id.into(),
+        readings: (to..=from)
+            .rev()
+            .map(|m| {
+                let mut r = reading(minutes_ago(m), 38.0 + 0.1 * (m % 2) as f64);
+                if fan_stopped {
+                    r.fan = Fan::Off;
+                    r.fan_current_pct = 0;
+                }
+                r
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared() {
+    let w = world();
+    let a = w.barn_a.id;
+    let owner = w.login(&w.farmer_a).await;
+    let start = StartCuringRequest {
+        position: LeafPosition::Middle,
+        maturity: Maturity::Ripe,
+        water: WaterContent::Normal,
+        recipe: None,
+        ambient_c: 25.0,
+    };
+    let curing: Curing = w
+        .post(&paths::barn_curings(a), Some(&owner), &start)
+        .await
+        .json();
+
+    let r = w
+        .post(
+            &paths::ingest(a),
+            Some(&w.controller_a),
+            &batch("1", 40, 30, true),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let open: Vec<Alarm> = w.get(paths::ALARMS, Some(&owner)).await.json();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let alarm = &open[0];
+    assert_eq!(
+        (alarm.rule.as_str(), alarm.severity),
+        ("A10", Severity::Critical)
+    );
+    assert_eq!(alarm.barn_id, a);
+    assert_eq!(alarm.curing_id, Some(curing.id));
+    assert_eq!(alarm.title.zh, "循环风机停转");
+    assert!(alarm.cleared_at.is_none() && alarm.acked_at.is_none());
+
+    // Resending the batch raises nothing new.
+    w.post(
+        &paths::ingest(a),
+        Some(&w.controller_a),
+        &batch("1", 40, 30, true),
+    )
+    .await;
+    let again: Vec<Alarm> = w.get(paths::ALARMS, Some(&owner)).await.json();
+    assert_eq!(again, open);
+
+    // Another farmer sees nothing and cannot acknowledge it; the technician sees it.
+    let intruder = w.login(&w.farmer_b).await;
+    let theirs: Vec<Alarm> = w.get(paths::ALARMS, Some(&intruder)).await.json();
+    assert!(theirs.is_empty());
+    let refused = w
+        .call("POST", &paths::alarm_ack(alarm.id), Some(&intruder), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let technician = w.login(&w.technician).await;
+    let seen: Vec<Alarm> = w.get(paths::ALARMS, Some(&technician)).await.json();
+    assert_eq!(seen.len(), 1);
+    let unauthenticated = w
+        .call("POST", &paths::alarm_ack(alarm.id), None, None)
+        .await;
+    assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+
+    // The first acknowledgement counts; a second one changes nothing.
+    let acked: Alarm = w
+        .call("POST", &paths::alarm_ack(alarm.id), Some(&owner), None)
+        .await
+        .json();
+    assert_eq!(acked.acked_by, Some(w.farmer_a.id));
+    let twice: Alarm = w
+        .call("POST", &paths::alarm_ack(alarm.id), Some(&technician), None)
+        .await
+        .json();
+    assert_eq!(
+        (twice.acked_at, twice.acked_by),
+        (acked.acked_at, acked.acked_by)
+    );
+
+    // The fan runs again: after ten calm minutes the alarm clears and leaves the open list.
+    w.post(
+        &paths::ingest(a),
+        Some(&w.controller_a),
+        &batch("2", 29, 10, false),
+    )
+    .await;
+    let open: Vec<Alarm> = w.get(paths::ALARMS, Some(&owner)).await.json();
+    assert!(open.is_empty(), "{open:?}");
+    let history: Vec<Alarm> = w
+        .get(&format!("{}?open=false", paths::ALARMS), Some(&owner))
+        .await
+        .json();
+    assert_eq!(history.len(), 1);
+    assert!(history[0].cleared_at.is_some() && history[0].acked_at.is_some());
+}
