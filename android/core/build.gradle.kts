@@ -97,6 +97,9 @@ android {
         getByName("main") {
             // Generated bindings next to the wrapper (src/main/kotlin, a default Kotlin dir).
             java.srcDir(generatedKotlin)
+            // Wrapper code that needs Android classes (KeystoreSecureStore); kept out of
+            // src/main/kotlin because CI compiles that with kotlinc on the plain JVM.
+            java.srcDir("src/android/kotlin")
             jniLibs.srcDir(rustJniLibs)
         }
     }

@@ -14,10 +14,17 @@ import YannongFFI
 /// let monitor = try client.barns(baseURL: platformURL, secureStore: KeychainSecureStore())
 /// _ = try await monitor.login(phone: "13800000001", password: password)
 /// _ = try await monitor.sync()
+/// let list = try await monitor.overview()                       // most urgent first
+/// let chart = try await monitor.curve(barnId: barn.id, points: 300)
 /// for await event in monitor.watch(barnId: barn.id) {
 ///     if case let .reading(reading) = event { chart.append(reading) }
 /// }
 /// ```
+///
+/// The screens' data (``overview()``, ``curve(barnId:points:)``,
+/// ``analysis(barnId:heatPumpInputKW:)``, ``pictures(barnId:limit:)``) is read from the local
+/// database only; ``picture(imageId:)`` downloads a picture once and then keeps it in a
+/// size-capped cache.
 ///
 /// ## Errors
 /// `YannongError.Network` when the platform cannot be reached (what was synced stays
@@ -57,6 +64,72 @@ public final class BarnMonitor: Sendable {
     public func barns() async throws -> [BarnSummary] {
         let core = core
         return try await withPromptCancellation { try await core.barns() }
+    }
+
+    /// Every barn, most urgent first (ties by name), each with why it is where it is in the
+    /// list (`reasons`, most serious first), its running step, its deviation from the set point
+    /// and how long it has been silent (`silentFor`). Works offline; show
+    /// `PlatformSession.syncedAt` beside it.
+    public func overview() async throws -> [BarnStatus] {
+        let core = core
+        return try await withPromptCancellation { try await core.overview() }
+    }
+
+    /// The chart (烘烤曲线) of a barn's latest cure: the expected curve as exact knots
+    /// (`expected`: nominal, fastest/slowest band, step windows), the measured points in time
+    /// order with their deltas from the expected curve, and every stretch off it
+    /// (`excursions`, found on all readings, never lost by downsampling). Works offline.
+    ///
+    /// - Parameter points: The most measured points to return, about the chart's width in
+    ///   points or pixels; the core keeps it within 8–4000.
+    /// - Returns: `nil` when the barn has no cure (or is not in the local copy).
+    public func curve(barnId: Int64, points: Int) async throws -> BarnCurve? {
+        let core = core
+        let points = UInt32(clamping: points)
+        return try await withPromptCancellation {
+            try await core.curve(barnId: barnId, points: points)
+        }
+    }
+
+    /// Process analysis (过程分析) of a barn's latest cure, finished or so far: each step's real
+    /// against nominal/minimum/maximum hours, time out of tolerance, an energy estimate and a
+    /// summary (`summary.zh` in Chinese). Works offline.
+    ///
+    /// - Parameter heatPumpInputKW: The heat pump's rated electrical input (nameplate), kW, for
+    ///   the energy estimate (a proxy from the heating demand, not a meter reading).
+    /// - Returns: `nil` when the barn has no cure.
+    /// - Throws: `YannongError.InvalidInput` (field `heat_pump_input_kw`) for a rating that is
+    ///   not within 0–500 kW.
+    public func analysis(barnId: Int64, heatPumpInputKW: Double) async throws -> CureAnalysis? {
+        let core = core
+        return try await withPromptCancellation {
+            try await core.analysis(barnId: barnId, heatPumpInputKw: heatPumpInputKW)
+        }
+    }
+
+    /// The barn camera's pictures the local copy knows of, newest first: metadata only, load
+    /// one with ``picture(imageId:)``. Say so on screen when `simulated` is set (drawn by the
+    /// platform's simulator, not taken by a camera). Works offline.
+    ///
+    /// - Parameter limit: The most pictures to return; zero or less returns none.
+    public func pictures(barnId: Int64, limit: Int = 20) async throws -> [BarnPictureInfo] {
+        let core = core
+        let limit = UInt32(clamping: limit)
+        return try await withPromptCancellation {
+            try await core.pictures(barnId: barnId, limit: limit)
+        }
+    }
+
+    /// A picture's JPEG (`jpeg`) with its metadata: from the cache, else downloaded once
+    /// (checked against its SHA-256) and cached under a size cap. Offline, the pictures viewed
+    /// before still load. Cancelling stops the wait at once; a download under way still
+    /// finishes into the cache.
+    ///
+    /// - Throws: `YannongError.NotFound` for a picture that is not in this account,
+    ///   `.Network` when it is not cached and the platform cannot be reached.
+    public func picture(imageId: Int64) async throws -> BarnPicture {
+        let core = core
+        return try await withPromptCancellation { try await core.picture(imageId: imageId) }
     }
 
     /// Live events of one barn: `.live` when connected, each `.reading` as it arrives (also

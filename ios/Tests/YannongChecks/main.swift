@@ -660,6 +660,44 @@ await test("barns: offline reads, typed errors, secure store") { t in
     t.equal(try store.get(key: "k"), nil, "and forgets it")
 }
 
+await test("barns: screen data offline, before any sync") { t in
+    let monitor = try client.barns(baseURL: URL(string: "http://127.0.0.1:9")!,
+                                   secureStore: InMemorySecureStore())
+    t.equal(try await monitor.overview(), [], "no barns in the overview")
+    t.expect(try await monitor.curve(barnId: 1, points: 200) == nil, "no curve without a cure")
+    t.expect(try await monitor.curve(barnId: 1, points: -5) == nil, "points are clamped")
+    t.expect(try await monitor.analysis(barnId: 1, heatPumpInputKW: 20) == nil,
+             "no analysis without a cure")
+    t.equal(try await monitor.pictures(barnId: 1), [], "no pictures")
+    t.equal(try await monitor.pictures(barnId: 1, limit: -1), [], "negative limit")
+    let implausible = await t.error("analysis with a negative heat-pump input") {
+        _ = try await monitor.analysis(barnId: 1, heatPumpInputKW: -1)
+    }
+    t.equal((implausible as? YannongError)?.field, "heat_pump_input_kw",
+            "field of \(String(describing: implausible))")
+    let unknown = await t.error("a picture not in the account") {
+        _ = try await monitor.picture(imageId: 1)
+    }
+    guard case .NotFound? = unknown as? YannongError else {
+        return t.fail("expected NotFound, got \(String(describing: unknown))")
+    }
+    // The shapes a screen reads, so a renamed field fails here and not first in Xcode.
+    let describe: (BarnStatus) -> String = { s in
+        "\(s.barn.name) \(s.urgency) \(s.reasons.map(\.text)) \(String(describing: s.silentFor))"
+    }
+    let caption: (BarnCurve) -> String = { c in
+        "\(c.curing.recipeName.text) \(c.expected.nominal.count) "
+            + "\(c.measured.last?.dryDeltaC ?? 0) \(c.excursions.count)"
+    }
+    let summary: (CureAnalysis) -> String = { a in
+        "\(a.summary.zh) \(a.steps.map(\.code)) \(a.heatingKwh)"
+    }
+    let isJPEG: (BarnPicture) -> Bool = { p in
+        p.jpeg.starts(with: [0xFF, 0xD8]) && Int(p.info.bytes) == p.jpeg.count
+    }
+    _ = (describe, caption, summary, isJPEG)
+}
+
 try? FileManager.default.removeItem(at: root)
 print("\(tally.passed) passed, \(tally.failed) failed")
 exit(tally.failed == 0 && tally.passed > 0 ? 0 : 1)
