@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yannong_core::Timestamp;
-use yannong_core::barn::api::BarnId;
+use yannong_core::barn::api::{BarnId, Severity};
 use yannong_core::barn::{
     Barns, ClientConfig, MemorySecrets, analysis, curve_view, local, overview,
 };
@@ -95,6 +95,8 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
         started.elapsed()
     );
 
+    print_alarms(&platform)?;
+
     let phone_store = Arc::new(Store::open_in_dir(data)?);
     let phone = Barns::new(
         &ClientConfig {
@@ -120,6 +122,33 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     let _ = stop.send(());
     server.await??;
     Ok(phone_store)
+}
+
+/// The alarms the platform's rule engine raised from the simulated readings, as the
+/// technician's account sees them.
+fn print_alarms(platform: &Platform) -> Result<()> {
+    let Some((technician, _)) = platform.store.user_by_phone(TECHNICIAN_PHONE)? else {
+        return Err("the simulation has no technician account".into());
+    };
+    let alarms = platform.store.alarms(&technician, true, 20)?;
+    println!("  platform alarms (rule engine, {} open):", alarms.len());
+    for a in &alarms {
+        let barn = platform
+            .store
+            .barn(a.barn_id)?
+            .map_or_else(|| a.barn_id.to_string(), |b| b.name);
+        let severity = match a.severity {
+            Severity::Critical => "严重",
+            Severity::Major => "重要",
+            Severity::Minor => "一般",
+            Severity::Info => "提示",
+        };
+        println!(
+            "    {barn} {} {severity} {}: {}",
+            a.rule, a.title.zh, a.action.zh
+        );
+    }
+    Ok(())
 }
 
 /// The first barn from `ids[preferred]` on (wrapping) that is not in `taken` and whose cure is

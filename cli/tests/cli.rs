@@ -53,6 +53,31 @@ fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
         line.rsplit(' ').next().unwrap().parse().unwrap()
     };
     let (fan, power) = (faulty("FanStop in barn"), faulty("PowerLoss in barn"));
+    // The platform's rule engine raised the injected faults' alarms and nothing else that
+    // is serious (a simulated step may overrun its hold: a minor A14, weather permitting).
+    let alarms = stdout.split("platform alarms").nth(1).unwrap();
+    let alarms: Vec<&str> = alarms
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .collect();
+    let serious: Vec<&&str> = alarms
+        .iter()
+        .filter(|l| !l.contains(" A14 一般 "))
+        .collect();
+    assert_eq!(serious.len(), 2, "{alarms:?}");
+    assert!(
+        alarms
+            .iter()
+            .any(|l| l.starts_with(&format!("    {fan}号烤房 A10 严重"))),
+        "{alarms:?}"
+    );
+    assert!(
+        alarms
+            .iter()
+            .any(|l| l.starts_with(&format!("    {power}号烤房 A09 严重"))),
+        "{alarms:?}"
+    );
     let ranking = stdout.split("barns by urgency").nth(1).unwrap();
     let top: Vec<&str> = ranking.lines().skip(2).take(2).collect();
     assert!(

@@ -250,6 +250,12 @@ impl Simulation {
         let mut readings = Vec::new();
         while !s.sim.finished() && s.sim.now().0 + SAMPLE.as_millis() as i64 <= target.0 {
             s.sim.advance(SAMPLE);
+            if s.sim.advances().len() > s.recorded_advances {
+                // The platform hears of a step change before the readings that follow it, as
+                // it would from an operator's phone: a batch never spans one.
+                self.flush(s.barn.id, &mut readings)?;
+                self.record_advances(s)?;
+            }
             if let Some(r) = s.sim.reading() {
                 readings.push(r);
             }
@@ -268,6 +274,10 @@ impl Simulation {
             }
         }
         self.flush(s.barn.id, &mut readings)?;
+        self.record_advances(s)
+    }
+
+    fn record_advances(&self, s: &mut SimState) -> StoreResult<()> {
         let advances = s.sim.advances();
         for a in &advances[s.recorded_advances.min(advances.len())..] {
             s.curing = self.platform.store.advance_curing(

@@ -73,18 +73,16 @@ pub fn holds(level: &Level, ctx: &Ctx<'_>, scale: f64) -> bool {
         return false;
     }
     let t = level.threshold.unwrap_or(0.0) * if level.kind.relaxes() { scale } else { 1.0 };
-    let window = level.window_min.unwrap_or(0.0);
+    let window_min = level.window_min.unwrap_or(0.0);
     // A dry wick reads the dry bulb: humidity rules would see saturated air (A12's case).
     let wick_suspect = db >= 40.0 && db - r.wet_bulb_c < 1.0;
     let set = ctx.set;
     match level.kind {
         Kind::DryOverSet => set.is_some_and(|(d, _)| db - d > t),
         Kind::DryUnderSet => set.is_some_and(|(d, _)| d - db > t),
-        Kind::DryRiseRate => slope_c_per_h(ctx, window).is_some_and(|s| s > t),
-        Kind::DryRiseHeatingOff => {
-            r.heating_pct == 0 && slope_c_per_h(ctx, window).is_some_and(|s| s > t)
-        }
-        Kind::DryFall => fall_c(ctx, window).is_some_and(|f| f >= t),
+        Kind::DryRiseRate => rising_beyond_plan(ctx, window_min, t),
+        Kind::DryRiseHeatingOff => r.heating_pct == 0 && rising_beyond_plan(ctx, window_min, t),
+        Kind::DryFall => fall_c(ctx, window_min).is_some_and(|f| f >= t),
         Kind::DryAbove => db > t,
         Kind::WetUnderSet => set.is_some_and(|(_, w)| w - r.wet_bulb_c > t),
         Kind::WetOverSet => !wick_suspect && set.is_some_and(|(_, w)| r.wet_bulb_c - w > t),
@@ -101,7 +99,8 @@ pub fn holds(level: &Level, ctx: &Ctx<'_>, scale: f64) -> bool {
         Kind::SensorImplausible => !plausible(db) || !plausible(r.wet_bulb_c),
         Kind::SensorFrozen => frozen_samples(ctx.history) as f64 >= t,
         Kind::SensorJump => jumped(ctx.history, t),
-        Kind::Silent => ctx.now.hours_since(r.at) * 60.0 > t,
+        // A barn between cures may switch its controller off.
+        Kind::Silent => ctx.step.is_some() && ctx.now.hours_since(r.at) * 60.0 > t,
         Kind::StepOverrun => ctx.step.is_some_and(|s| s.ratio_of_max > t),
         Kind::CureOverrun => ctx.step.is_some_and(|s| s.cure_h > t),
         Kind::DoorOpen => r.door_open,
@@ -110,7 +109,9 @@ pub fn holds(level: &Level, ctx: &Ctx<'_>, scale: f64) -> bool {
         Kind::HeatingSaturated => {
             r.heating_pct >= 100
                 && set.is_some_and(|(d, _)| db < d - level.below_set_c.unwrap_or(0.0))
-                && slope_c_per_h(ctx, window).is_some_and(|s| s < t)
+                && window(ctx, window_min)
+                    .and_then(|w| slope_c_per_h(&w, |r| Some(r.dry_bulb_c)))
+                    .is_some_and(|s| s < t)
         }
         Kind::VentMismatch => f64::from(r.vent_pct.abs_diff(r.vent_cmd_pct)) > t,
         Kind::TierDifference => r.dry_bulb_low_c.is_some_and(|low| (db - low).abs() > t),
@@ -146,19 +147,36 @@ fn window<'a>(ctx: &Ctx<'a>, window_min: f64) -> Option<Vec<&'a Reading>> {
     (w.len() >= 3 && span_min >= 0.8 * window_min).then_some(w)
 }
 
-/// Least-squares slope of the dry bulb over the window, °C per hour.
-fn slope_c_per_h(ctx: &Ctx<'_>, window_min: f64) -> Option<f64> {
-    let w = window(ctx, window_min)?;
-    let t0 = w[0].at;
-    let n = w.len() as f64;
-    let xs: Vec<f64> = w.iter().map(|r| r.at.hours_since(t0)).collect();
-    let (mx, my) = (
-        xs.iter().sum::<f64>() / n,
-        w.iter().map(|r| r.dry_bulb_c).sum::<f64>() / n,
-    );
+/// How much faster than its own set point the dry bulb may rise before it counts as heating
+/// too fast, °C/h: a recipe's ramp is never an alarm (domain doc §3), sensor noise is not.
+const RAMP_MARGIN_C_PER_H: f64 = 0.5;
+
+/// The dry bulb rose faster than `t` °C/h over the window and faster than its set point did.
+fn rising_beyond_plan(ctx: &Ctx<'_>, window_min: f64, t: f64) -> bool {
+    let Some(w) = window(ctx, window_min) else {
+        return false;
+    };
+    let Some(dry) = slope_c_per_h(&w, |r| Some(r.dry_bulb_c)) else {
+        return false;
+    };
+    let planned = slope_c_per_h(&w, |r| r.dry_bulb_set_c).unwrap_or(0.0);
+    dry > t && dry > planned + RAMP_MARGIN_C_PER_H
+}
+
+/// Least-squares slope of `value` over the window's readings, °C per hour; `None` when a
+/// reading lacks the value or the window has no spread in time.
+fn slope_c_per_h(w: &[&Reading], value: impl Fn(&Reading) -> Option<f64>) -> Option<f64> {
+    let t0 = w.first()?.at;
+    let points: Vec<(f64, f64)> = w
+        .iter()
+        .map(|r| Some((r.at.hours_since(t0), value(r)?)))
+        .collect::<Option<_>>()?;
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
     let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (x, r) in xs.iter().zip(&w) {
-        sxy += (x - mx) * (r.dry_bulb_c - my);
+    for (x, y) in &points {
+        sxy += (x - mx) * (y - my);
         sxx += (x - mx) * (x - mx);
     }
     (sxx > 0.0).then(|| sxy / sxx)

@@ -308,3 +308,33 @@ fn a_stuck_vent_and_an_open_door_raise_their_own_alarms() {
         "{events:?}"
     );
 }
+
+#[test]
+fn a_recipe_ramp_is_not_heating_too_fast_but_outrunning_it_is() {
+    // The set point ramps at 2.4 °C/h (a fast first ramp) and the dry bulb follows it.
+    let mut run = Run::new(0);
+    let ramp = |m: i64| 30.0 + 2.4 * m as f64 / 60.0;
+    run.feed(0, 120, |r| {
+        let m = (r.at.0 - START.0) / 60_000;
+        r.dry_bulb_set_c = Some(ramp(m));
+        r.dry_bulb_c += ramp(m) - 38.0;
+        r.wet_bulb_c = r.dry_bulb_c - 1.5;
+        r.wet_bulb_set_c = Some(ramp(m) - 1.5);
+    });
+    assert_eq!(run.events(), []);
+    // Holding at 38 °C by plan while the dry bulb climbs 3 °C/h: heating too fast (A03),
+    // then over the set point (A01) once it is 2 °C high for 20 min.
+    let mut run = Run::new(1);
+    run.feed(0, 90, |r| {
+        let m = (r.at.0 - START.0) / 60_000;
+        r.dry_bulb_c += 3.0 * m as f64 / 60.0;
+    });
+    let raised: Vec<&str> = run
+        .events()
+        .iter()
+        .filter(|e| *e.3 == Change::Raised)
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(raised.first(), Some(&"A03"), "{:?}", run.events());
+    assert!(raised.contains(&"A01"), "{:?}", run.events());
+}
