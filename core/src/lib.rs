@@ -7,6 +7,7 @@ pub mod barn;
 pub mod cancel;
 pub mod curing;
 mod fsutil;
+pub mod keys;
 pub mod leaf;
 pub mod lessons;
 pub mod store;

@@ -65,7 +65,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         ),
         None => Clock::real(),
     };
-    let platform = Platform::new(store, clock);
+    let key = alarm_key(&args.data.join("alarm-signing.key"))?;
+    let platform = Platform::with_alarm_key(store, clock, key);
     let (listener, addr) = bind(args.listen).await?;
     if args.simulate.is_none() {
         // Simulated barns check the alarm clock after every tick.
@@ -94,4 +95,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+/// The platform's alarm-signing key, kept beside its database (created on first start,
+/// readable by this user only): phones pin its public half, so it must survive restarts.
+fn alarm_key(
+    path: &std::path::Path,
+) -> Result<ed25519_dalek::SigningKey, Box<dyn std::error::Error>> {
+    let mut seed = [0u8; 32];
+    match std::fs::read_to_string(path) {
+        Ok(text) => hex::decode_to_slice(text.trim(), &mut seed)
+            .map_err(|_| format!("{} is not 64 hex digits", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            getrandom::fill(&mut seed).map_err(|e| format!("no OS randomness: {e}"))?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(&mut options.open(path)?, hex::encode(seed).as_bytes())?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }

@@ -8,6 +8,8 @@ use yannong_core::barn::api::{
     Alarm, BarnId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected, validate_reading,
 };
 
+use ed25519_dalek::SigningKey;
+
 use crate::alarm::{AlarmService, RuleSet};
 use crate::clock::Clock;
 use crate::store::{PlatformStore, StoreError, StoreResult};
@@ -25,11 +27,25 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// A platform that signs alarm events with a fresh key (demos and tests); a deployed
+    /// platform keeps its key: [`Platform::with_alarm_key`].
     pub fn new(store: Arc<dyn PlatformStore>, clock: Clock) -> Platform {
+        let mut seed = [0u8; 32];
+        // The OS random source failing leaves nothing safe to do.
+        #[allow(clippy::expect_used)]
+        getrandom::fill(&mut seed).expect("the OS random source works");
+        Platform::with_alarm_key(store, clock, SigningKey::from_bytes(&seed))
+    }
+
+    pub fn with_alarm_key(
+        store: Arc<dyn PlatformStore>,
+        clock: Clock,
+        key: SigningKey,
+    ) -> Platform {
         Platform {
             store,
             clock,
-            alarms: Arc::new(AlarmService::new(RuleSet::builtin())),
+            alarms: Arc::new(AlarmService::new(RuleSet::builtin(), key)),
             live: broadcast::channel(LIVE_BUFFER).0,
         }
     }

@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use common::{reading, world};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
-    Alarm, Curing, Fan, IngestBatch, Severity, StartCuringRequest, paths,
+    Alarm, AlarmEvent, AlarmEventKind, Curing, EventError, Fan, IngestBatch, Severity,
+    SignedAlarmEvent, StartCuringRequest, paths,
 };
 use yannong_core::curing::{LeafPosition, Maturity, WaterContent};
 
@@ -127,4 +128,91 @@ async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared()
         .json();
     assert_eq!(history.len(), 1);
     assert!(history[0].cleared_at.is_some() && history[0].acked_at.is_some());
+}
+
+#[tokio::test]
+async fn each_persons_alarm_feed_is_signed_numbered_and_can_be_caught_up() {
+    let w = world();
+    let a = w.barn_a.id;
+    let owner = w.login(&w.farmer_a).await;
+    let start = StartCuringRequest {
+        position: LeafPosition::Middle,
+        maturity: Maturity::Ripe,
+        water: WaterContent::Normal,
+        recipe: None,
+        ambient_c: 25.0,
+    };
+    w.post(&paths::barn_curings(a), Some(&owner), &start).await;
+    w.post(
+        &paths::ingest(a),
+        Some(&w.controller_a),
+        &batch("1", 40, 30, true),
+    )
+    .await;
+    let alarm: Vec<Alarm> = w.get(paths::ALARMS, Some(&owner)).await.json();
+    w.call("POST", &paths::alarm_ack(alarm[0].id), Some(&owner), None)
+        .await;
+    w.post(
+        &paths::ingest(a),
+        Some(&w.controller_a),
+        &batch("2", 29, 10, false),
+    )
+    .await;
+
+    #[derive(serde::Deserialize)]
+    struct Key {
+        ed25519: String,
+    }
+    let keys: Vec<Key> = w.get(paths::ALARM_KEYS, None).await.json();
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(&keys[0].ed25519, &mut bytes).unwrap();
+    let trusted = [ed25519_dalek::VerifyingKey::from_bytes(&bytes).unwrap()];
+
+    let technician = w.login(&w.technician).await;
+    for (user, token) in [(&w.farmer_a, &owner), (&w.technician, &technician)] {
+        let feed: Vec<SignedAlarmEvent> = w.get(paths::ALARM_EVENTS, Some(token)).await.json();
+        let events: Vec<AlarmEvent> = feed.iter().map(|e| e.open(&trusted).unwrap()).collect();
+        let seen: Vec<(u64, AlarmEventKind)> = events.iter().map(|e| (e.seq, e.kind)).collect();
+        assert_eq!(
+            seen,
+            [
+                (1, AlarmEventKind::Raised),
+                (2, AlarmEventKind::Acknowledged),
+                (3, AlarmEventKind::Cleared)
+            ]
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.recipient == user.id && e.alarm.rule == "A10")
+        );
+        // Catching up after 2 brings exactly the rest.
+        let rest: Vec<SignedAlarmEvent> = w
+            .get(&format!("{}?after=2", paths::ALARM_EVENTS), Some(token))
+            .await
+            .json();
+        assert_eq!(rest, feed[2..]);
+    }
+
+    // Another farmer's feed is empty; a tampered or foreign-signed event does not open.
+    let intruder = w.login(&w.farmer_b).await;
+    let none: Vec<SignedAlarmEvent> = w.get(paths::ALARM_EVENTS, Some(&intruder)).await.json();
+    assert!(none.is_empty());
+    let feed: Vec<SignedAlarmEvent> = w.get(paths::ALARM_EVENTS, Some(&owner)).await.json();
+    let mut forged = feed[0].clone();
+    let mut event: AlarmEvent = forged.open(&trusted).unwrap();
+    event.alarm.severity = Severity::Minor;
+    forged.payload = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        serde_json::to_vec(&event).unwrap(),
+    );
+    assert_eq!(forged.open(&trusted), Err(EventError::BadSignature));
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let foreign = SignedAlarmEvent::seal(&event, &stranger);
+    assert!(matches!(
+        foreign.open(&trusted),
+        Err(EventError::UnknownKey(_))
+    ));
+    let unauthenticated = w.get(paths::ALARM_EVENTS, None).await;
+    assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
 }

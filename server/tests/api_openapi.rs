@@ -29,6 +29,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/ingest/{id}/images"),
     ("get", paths::ALARMS),
     ("post", "/api/v1/alarms/{id}/ack"),
+    ("get", paths::ALARM_EVENTS),
+    ("get", paths::ALARM_KEYS),
 ];
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::error::PackError;
 
@@ -15,10 +14,7 @@ struct SignatureFile {
     ed25519: String,
 }
 
-/// Short, stable name of a public key: the first 8 bytes of its SHA-256, in hex.
-pub fn key_id(key: &VerifyingKey) -> String {
-    hex::encode(&Sha256::digest(key.as_bytes())[..8])
-}
+pub use crate::keys::key_id;
 
 /// Signs manifests with a platform key.
 pub struct PackSigner {

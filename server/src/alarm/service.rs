@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use yannong_core::Timestamp;
-use yannong_core::barn::api::{Alarm, BarnId, Reading};
+use yannong_core::barn::api::{Alarm, AlarmEvent, BarnId, Reading, SignedAlarmEvent};
 
 use super::engine::{BarnAlarms, Change, Cure, Transition};
 use super::rules::RuleSet;
@@ -14,22 +15,50 @@ use crate::store::{AlarmChange, AlarmChangeKind, PlatformStore, StoreResult};
 /// Readings re-read as history when a barn's engine starts (after a platform restart).
 const RESTORE_HOURS: f64 = 3.0;
 
-#[derive(Debug)]
 pub struct AlarmService {
     rules: RuleSet,
+    /// Signs every alarm event; phones ship the public half.
+    key: SigningKey,
     barns: Mutex<HashMap<BarnId, BarnAlarms>>,
 }
 
+impl std::fmt::Debug for AlarmService {
+    // Never print the signing key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AlarmService(rules v{}, key {})",
+            self.rules.version,
+            self.key_id()
+        )
+    }
+}
+
 impl AlarmService {
-    pub fn new(rules: RuleSet) -> AlarmService {
+    pub fn new(rules: RuleSet, key: SigningKey) -> AlarmService {
         AlarmService {
             rules,
+            key,
             barns: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The public key phones verify alarm events with.
+    pub fn public_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    pub fn key_id(&self) -> String {
+        yannong_core::keys::key_id(&self.key.verifying_key())
+    }
+
+    /// Signs an event of someone's alarm feed.
+    pub fn seal(&self, event: &AlarmEvent) -> SignedAlarmEvent {
+        SignedAlarmEvent::seal(event, &self.key)
     }
 
     /// Judges newly stored readings of `barn` (any order; the engine takes them by time).
@@ -131,7 +160,7 @@ impl AlarmService {
                 at: t.at,
                 kind,
             };
-            changed.extend(store.apply_alarm(&change)?);
+            changed.extend(store.apply_alarm(&change, &|e| self.seal(e))?);
         }
         Ok(changed)
     }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use yannong_core::barn::api::{Alarm, AlarmId};
+use yannong_core::barn::api::{Alarm, AlarmEvent, AlarmId, SignedAlarmEvent};
 
 use super::{ApiErr, AuthUser, blocking};
 use crate::platform::Platform;
@@ -47,7 +47,8 @@ pub(super) async fn acknowledge(
 ) -> Result<Json<Alarm>, ApiErr> {
     blocking(move || {
         let now = p.clock.now();
-        match p.store.acknowledge_alarm(&user, AlarmId(id), now)? {
+        let seal = |e: &AlarmEvent| p.alarms.seal(e);
+        match p.store.acknowledge_alarm(&user, AlarmId(id), now, &seal)? {
             Some(a) => {
                 tracing::info!(alarm = id, user = user.id.0, "alarm acknowledged");
                 Ok(Json(a))
@@ -56,4 +57,49 @@ pub(super) async fn acknowledge(
         }
     })
     .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct EventsQuery {
+    /// The highest sequence number the phone holds without a gap (0 for none).
+    after: Option<u64>,
+    /// At most this many (default and maximum 500).
+    limit: Option<usize>,
+}
+
+/// The caller's alarm feed after `after`: signed events numbered 1, 2, 3… per person, the
+/// same ones the push channels carry, for catching up on what they lost.
+#[utoipa::path(get, path = "/api/v1/alarm-events", params(EventsQuery),
+    responses((status = 200, body = Vec<SignedAlarmEvent>)), security(("bearer" = [])))]
+pub(super) async fn events(
+    State(p): State<Platform>,
+    AuthUser(user): AuthUser,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<Vec<SignedAlarmEvent>>, ApiErr> {
+    let limit = q.limit.unwrap_or(MAX_LIST).clamp(1, MAX_LIST);
+    blocking(move || {
+        Ok(Json(p.store.alarm_events(
+            &user,
+            q.after.unwrap_or(0),
+            limit,
+        )?))
+    })
+    .await
+}
+
+/// A public key alarm events are signed with.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct AlarmKey {
+    key_id: String,
+    /// The Ed25519 public key, 64 hex digits.
+    ed25519: String,
+}
+
+/// The platform's alarm-signing public keys. Apps ship them; this is for set-up and tests.
+#[utoipa::path(get, path = "/api/v1/alarm-keys", responses((status = 200, body = Vec<AlarmKey>)))]
+pub(super) async fn keys(State(p): State<Platform>) -> Json<Vec<AlarmKey>> {
+    Json(vec![AlarmKey {
+        key_id: p.alarms.key_id(),
+        ed25519: hex::encode(p.alarms.public_key().as_bytes()),
+    }])
 }

@@ -53,6 +53,8 @@ pub fn router(platform: Platform) -> Router {
         .route(paths::SYNC, get(sync::changes))
         .route(paths::ALARMS, get(alarms::list))
         .route("/api/v1/alarms/{id}/ack", post(alarms::acknowledge))
+        .route(paths::ALARM_EVENTS, get(alarms::events))
+        .route(paths::ALARM_KEYS, get(alarms::keys))
         .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
         .route(paths::OPENAPI, get(openapi::document))

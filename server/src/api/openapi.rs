@@ -30,11 +30,11 @@ impl Modify for Security {
         barns::list, barns::one, barns::curings, barns::start_curing, barns::advance,
         barns::readings, barns::images, barns::image,
         sync::changes, sync::stream,
-        alarms::list, alarms::acknowledge,
+        alarms::list, alarms::acknowledge, alarms::events, alarms::keys,
         ingest::readings, ingest::image,
     ),
     components(schemas(
-        api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity,
+        api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity, api::SignedAlarmEvent,
     )),
     modifiers(&Security),
 )]

@@ -1,11 +1,14 @@
 //! Alarms: raised, escalated and cleared by the rule engine, acknowledged by people.
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, named_params, params};
-use yannong_core::barn::api::{Alarm, AlarmId, BarnId, CuringId, Severity, User, UserId};
+use yannong_core::barn::api::{
+    Alarm, AlarmEvent, AlarmEventKind, AlarmId, BarnId, CuringId, Severity, SignedAlarmEvent, User,
+    UserId,
+};
 use yannong_core::{Text, Timestamp};
 
 use super::codec::{VISIBLE, collect, role_key};
-use super::{StoreError, StoreResult};
+use super::{Sealer, StoreError, StoreResult};
 
 const COLUMNS: &str = "a.id, a.barn_id, a.curing_id, a.rule, a.rules_version, a.severity, \
      a.title, a.action, a.raised_at, a.updated_at, a.cleared_at, a.acked_at, a.acked_by";
@@ -83,8 +86,32 @@ fn active_for(c: &Connection, barn: BarnId, rule: &str) -> StoreResult<Option<Al
 /// Applies a change. Raising a rule that is already active (an engine restarted, a change
 /// replayed) escalates it at most; escalating or clearing one that is not active does
 /// nothing. Returns the alarm as it now stands, or `None` when nothing was active.
-pub(super) fn apply(tx: &Transaction<'_>, c: &AlarmChange) -> StoreResult<Option<Alarm>> {
-    let current = active_for(tx, c.barn, &c.rule)?;
+pub(super) fn apply(
+    tx: &Transaction<'_>,
+    c: &AlarmChange,
+    seal: Sealer<'_>,
+) -> StoreResult<Option<Alarm>> {
+    let before = active_for(tx, c.barn, &c.rule)?;
+    let after = change(tx, c, before.clone())?;
+    // An event only for a real change: a replayed raise or a stray clear tells nobody anything.
+    if let Some(a) = &after
+        && before.as_ref() != Some(a)
+    {
+        let kind = match c.kind {
+            AlarmChangeKind::Raised if before.is_none() => AlarmEventKind::Raised,
+            AlarmChangeKind::Cleared => AlarmEventKind::Cleared,
+            _ => AlarmEventKind::Escalated,
+        };
+        emit(tx, a, kind, c.at, seal)?;
+    }
+    Ok(after)
+}
+
+fn change(
+    tx: &Transaction<'_>,
+    c: &AlarmChange,
+    current: Option<Alarm>,
+) -> StoreResult<Option<Alarm>> {
     match (c.kind, current) {
         (AlarmChangeKind::Raised, None) => {
             let encode = |t: &Text| serde_json::to_string(t).unwrap_or_default();
@@ -169,6 +196,7 @@ pub(super) fn acknowledge(
     user: &User,
     id: AlarmId,
     at: Timestamp,
+    seal: Sealer<'_>,
 ) -> StoreResult<Option<Alarm>> {
     let visible: Option<i64> = tx
         .query_row(
@@ -180,10 +208,72 @@ pub(super) fn acknowledge(
     if visible.is_none() {
         return Ok(None);
     }
-    tx.execute(
+    let changed = tx.execute(
         "UPDATE alarms SET acked_at = ?2, acked_by = ?3, updated_at = ?2 \
          WHERE id = ?1 AND acked_at IS NULL",
         params![id.0, at.0, user.id.0],
     )?;
-    get(tx, id)
+    let alarm = get(tx, id)?;
+    if changed > 0
+        && let Some(a) = &alarm
+    {
+        emit(tx, a, AlarmEventKind::Acknowledged, at, seal)?;
+    }
+    Ok(alarm)
+}
+
+/// Appends a signed event for `alarm` to the feed of everyone who looks after its barn: the
+/// farmer who owns it and the technician assigned to it.
+fn emit(
+    tx: &Transaction<'_>,
+    alarm: &Alarm,
+    kind: AlarmEventKind,
+    at: Timestamp,
+    seal: Sealer<'_>,
+) -> StoreResult<()> {
+    let (owner, technician): (i64, Option<i64>) = tx.query_row(
+        "SELECT owner, technician FROM barns WHERE id = ?1",
+        [alarm.barn_id.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for recipient in std::iter::once(owner).chain(technician) {
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM alarm_events WHERE recipient = ?1",
+            [recipient],
+            |r| r.get(0),
+        )?;
+        let event = AlarmEvent {
+            recipient: UserId(recipient),
+            seq: seq as u64,
+            kind,
+            alarm: alarm.clone(),
+            issued_at: at,
+        };
+        let signed = serde_json::to_string(&seal(&event))
+            .map_err(|e| StoreError::Invalid(format!("signed event: {e}")))?;
+        tx.execute(
+            "INSERT INTO alarm_events (recipient, seq, alarm_id, signed) VALUES (?1, ?2, ?3, ?4)",
+            params![recipient, seq, alarm.id.0, signed],
+        )?;
+    }
+    Ok(())
+}
+
+/// `user`'s feed after `after`, in order.
+pub(super) fn events(
+    c: &Connection,
+    user: &User,
+    after: u64,
+    limit: usize,
+) -> StoreResult<Vec<SignedAlarmEvent>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT signed FROM alarm_events WHERE recipient = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    collect(
+        stmt.query(params![user.id.0, after as i64, limit as i64])?,
+        |r| {
+            serde_json::from_str(&r.get::<_, String>(0)?)
+                .map_err(|e| StoreError::Corrupt(format!("stored alarm event: {e}")))
+        },
+    )
 }

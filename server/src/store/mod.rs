@@ -17,8 +17,8 @@ pub use sqlite::SqliteStore;
 
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
-    Alarm, AlarmId, Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId, ImageMeta,
-    IngestReport, Reading, Role, StartCuringRequest, User, UserId,
+    Alarm, AlarmEvent, AlarmId, Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId,
+    ImageMeta, IngestReport, Reading, Role, SignedAlarmEvent, StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 
@@ -173,7 +173,9 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
     fn changes(&self, user: &User, cursor: Cursor, limit: usize) -> StoreResult<ChangesPage>;
 
     /// Records what the rule engine decided; see [`AlarmChange`]. Idempotent for replays.
-    fn apply_alarm(&self, change: &AlarmChange) -> StoreResult<Option<Alarm>>;
+    /// A real change appends an event, sealed by `seal`, to each recipient's alarm feed in the
+    /// same transaction.
+    fn apply_alarm(&self, change: &AlarmChange, seal: Sealer<'_>) -> StoreResult<Option<Alarm>>;
     /// Active alarms of a barn (to restore the rule engine after a restart).
     fn active_alarms(&self, barn: BarnId) -> StoreResult<Vec<Alarm>>;
     /// Alarms on barns `user` may see, newest first; `open_only`: active or unacknowledged.
@@ -184,5 +186,16 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
         user: &User,
         alarm: AlarmId,
         at: Timestamp,
+        seal: Sealer<'_>,
     ) -> StoreResult<Option<Alarm>>;
+    /// `user`'s alarm feed after sequence number `after`, oldest first.
+    fn alarm_events(
+        &self,
+        user: &User,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<SignedAlarmEvent>>;
 }
+
+/// Signs an alarm event; the store calls it inside the transaction that numbers the event.
+pub type Sealer<'a> = &'a (dyn Fn(&AlarmEvent) -> SignedAlarmEvent + Sync);

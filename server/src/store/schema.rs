@@ -123,6 +123,15 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE UNIQUE INDEX alarms_active ON alarms (barn_id, rule) WHERE cleared_at IS NULL;
     CREATE INDEX alarms_by_barn ON alarms (barn_id, raised_at);",
+    // 4: each person's alarm feed: signed events numbered 1, 2, 3… per recipient, kept so a
+    // phone can catch up on whatever its push channels lost.
+    "CREATE TABLE alarm_events (
+        recipient INTEGER NOT NULL REFERENCES users (id),
+        seq       INTEGER NOT NULL,
+        alarm_id  INTEGER NOT NULL REFERENCES alarms (id),
+        signed    TEXT NOT NULL,
+        PRIMARY KEY (recipient, seq)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 pub static PLATFORM: Schema = Schema::new(STEPS);

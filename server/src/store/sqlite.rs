@@ -7,15 +7,15 @@ use sha2::{Digest, Sha256};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     Alarm, AlarmId, Barn, BarnId, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
-    Reading, Rejected, StartCuringRequest, User, UserId,
+    Reading, Rejected, SignedAlarmEvent, StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 use yannong_core::store::Store;
 
 use super::codec::{IMAGE_COLUMNS, collect, image_from_row, next_seq};
 use super::{
-    AlarmChange, Cursor, NewBarn, NewUser, PlatformStore, StoreError, StoreResult, alarms, changes,
-    curings, readings, schema, users,
+    AlarmChange, Cursor, NewBarn, NewUser, PlatformStore, Sealer, StoreError, StoreResult, alarms,
+    changes, curings, readings, schema, users,
 };
 
 /// Read connections: API handlers read concurrently with the single writer (WAL).
@@ -236,8 +236,8 @@ impl PlatformStore for SqliteStore {
         self.read(|c| changes::page(c, user, cursor, limit))
     }
 
-    fn apply_alarm(&self, change: &AlarmChange) -> StoreResult<Option<Alarm>> {
-        self.write(|tx| alarms::apply(tx, change))
+    fn apply_alarm(&self, change: &AlarmChange, seal: Sealer<'_>) -> StoreResult<Option<Alarm>> {
+        self.write(|tx| alarms::apply(tx, change, seal))
     }
 
     fn active_alarms(&self, barn: BarnId) -> StoreResult<Vec<Alarm>> {
@@ -253,7 +253,17 @@ impl PlatformStore for SqliteStore {
         user: &User,
         alarm: AlarmId,
         at: Timestamp,
+        seal: Sealer<'_>,
     ) -> StoreResult<Option<Alarm>> {
-        self.write(|tx| alarms::acknowledge(tx, user, alarm, at))
+        self.write(|tx| alarms::acknowledge(tx, user, alarm, at, seal))
+    }
+
+    fn alarm_events(
+        &self,
+        user: &User,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<SignedAlarmEvent>> {
+        self.read(|c| alarms::events(c, user, after, limit))
     }
 }

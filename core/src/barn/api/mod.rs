@@ -9,7 +9,7 @@ mod block;
 mod ingest;
 pub mod paths;
 
-pub use alarm::{Alarm, Severity};
+pub use alarm::{Alarm, AlarmEvent, AlarmEventKind, EventError, Severity, SignedAlarmEvent};
 
 pub use block::{BlockError, ReadingBlock, pack_flags, unpack_flags};
 pub use ingest::{

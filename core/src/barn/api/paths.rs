@@ -7,6 +7,8 @@ pub const ME: &str = "/api/v1/me";
 pub const BARNS: &str = "/api/v1/barns";
 pub const SYNC: &str = "/api/v1/sync";
 pub const ALARMS: &str = "/api/v1/alarms";
+pub const ALARM_EVENTS: &str = "/api/v1/alarm-events";
+pub const ALARM_KEYS: &str = "/api/v1/alarm-keys";
 pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn barn(id: super::BarnId) -> String {
