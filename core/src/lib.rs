@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alarm;
 pub mod barn;
 pub mod cancel;
 pub mod curing;

@@ -13,7 +13,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::BarnError;
-use super::api::{ApiError, BarnId, ChangesPage, ImageId, LoginRequest, Session, paths};
+use super::api::{
+    ApiError, BarnId, ChangesPage, ImageId, LoginRequest, Session, SignedAlarmEvent, paths,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Whole request, for everything but the live stream. 2G can be slow; a sync page is small.
@@ -206,6 +208,17 @@ impl PlatformClient {
             .append_pair("cursor", cursor)
             .append_pair("limit", &limit.to_string());
         let path = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+        self.json(Method::GET, &path, Some(token), None).await
+    }
+
+    /// The caller's signed alarm events after sequence number `after`, at most `limit`.
+    pub async fn alarm_events(
+        &self,
+        token: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedAlarmEvent>, BarnError> {
+        let path = format!("{}?after={after}&limit={limit}", paths::ALARM_EVENTS);
         self.json(Method::GET, &path, Some(token), None).await
     }
 

@@ -83,6 +83,7 @@ pub(super) fn begin(tx: &Transaction<'_>, platform: &str, s: &Session) -> Result
         .unwrap_or(false);
     if !same {
         wipe(tx)?;
+        forget_alarms(tx)?;
         tx.execute("DELETE FROM barn_sync", [])?;
     }
     tx.execute(
@@ -96,7 +97,14 @@ pub(super) fn begin(tx: &Transaction<'_>, platform: &str, s: &Session) -> Result
 
 pub(super) fn end(tx: &Transaction<'_>) -> Result<(), BarnError> {
     wipe(tx)?;
+    forget_alarms(tx)?;
     tx.execute("DELETE FROM barn_sync", [])?;
+    Ok(())
+}
+
+/// The alarm inbox goes with the account, like its barns.
+fn forget_alarms(tx: &Transaction<'_>) -> Result<(), BarnError> {
+    tx.execute_batch("DELETE FROM alarm_feed; DELETE FROM alarm_inbox;")?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use super::pictures::{self, PictureCache};
 use super::secrets::SecretStore;
 use super::sse::SseParser;
 use crate::Timestamp;
+use crate::alarm::{Inbox, PushError, Received};
 use crate::cancel::{Cancel, cancelled};
 use crate::store::Store;
 
@@ -72,6 +73,35 @@ impl Barns {
     pub fn with_picture_cap(mut self, bytes: u64) -> Barns {
         self.pictures = PictureCache::beside(&self.store, bytes);
         self
+    }
+
+    /// Fetches the alarm events `inbox` lacks (everything after its last unbroken sequence
+    /// number) and hands them to it: on app start, periodic wake-up and reconnect, so the
+    /// inbox ends up as the platform's list whatever the push channels lost. Returns how
+    /// many were new.
+    pub async fn catch_up_alarms(&self, inbox: &Inbox) -> Result<u32, BarnError> {
+        const PAGE: usize = 500;
+        let token = self.live_token().await?;
+        let me = self.session()?.ok_or(BarnError::NotLoggedIn)?.user.id;
+        let refused = |e: PushError| match e {
+            PushError::Store(e) => BarnError::Store(e),
+            other => BarnError::Integrity(other.to_string()),
+        };
+        let mut new = 0;
+        loop {
+            let after = inbox.contiguous(me).map_err(refused)?;
+            let page = self.client.alarm_events(&token, after, PAGE).await?;
+            for e in &page {
+                let got = inbox.receive(e, "catch-up", me, Timestamp::now());
+                if let Received::New { .. } = got.map_err(refused)? {
+                    new += 1;
+                }
+            }
+            // A short page is the end; a page that filled no gap would repeat forever.
+            if page.len() < PAGE || inbox.contiguous(me).map_err(refused)? == after {
+                return Ok(new);
+            }
+        }
     }
 
     /// A barn camera picture's JPEG: from the cache, else downloaded once, checked against

@@ -129,6 +129,24 @@ pub(crate) const STEPS: &[&str] = &[
         last_used INTEGER
     ) STRICT;
     CREATE INDEX barn_images_by_barn ON barn_images (barn_id, at);",
+    // 6: the alarm inbox. `alarm_feed` holds each signed event received (by push or catch-up)
+    // once, keyed by its per-person sequence number; `alarm_inbox` the newest state of each
+    // alarm. Both change in one transaction, so the inbox and the feed never disagree.
+    "CREATE TABLE alarm_feed (
+        recipient   INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        alarm_id    INTEGER NOT NULL,
+        channel     TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (recipient, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE alarm_inbox (
+        alarm_id  INTEGER PRIMARY KEY,
+        recipient INTEGER NOT NULL,
+        seq       INTEGER NOT NULL,
+        json      TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).
