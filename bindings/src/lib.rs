@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod alarms;
 mod barn_views;
 mod barns;
 mod curing;
@@ -14,6 +15,7 @@ mod runtime;
 mod types;
 mod yannong;
 
+pub use alarms::*;
 pub use barn_views::*;
 pub use barns::*;
 pub use curing::*;
