@@ -97,9 +97,15 @@ impl Platform {
             .store
             .ingest(barn, &batch.batch_id, &valid, rejected, now)?;
         if !report.replayed && report.accepted > 0 {
-            // Stored first: an alarm never refers to a reading the platform could lose.
-            self.alarms
-                .on_readings(self.store.as_ref(), barn, &valid, now)?;
+            // Stored first: an alarm never refers to a reading the platform could lose. The
+            // readings are safe either way, so a failure here must not make the controller
+            // resend (a replayed batch is not judged again): it is logged loudly instead.
+            if let Err(e) = self
+                .alarms
+                .on_readings(self.store.as_ref(), barn, &valid, now)
+            {
+                tracing::error!(barn = barn.0, error = %e, "alarm rules could not judge a batch");
+            }
             for r in valid {
                 // No subscribers is normal.
                 let _ = self.live.send((barn, r));
