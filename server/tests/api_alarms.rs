@@ -35,10 +35,8 @@ fn batch(id: &str, from: i64, to: i64, fan_stopped: bool) -> IngestBatch {
     }
 }
 
-#[tokio::test]
-async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared() {
-    let w = world();
-    let a = w.barn_a.id;
+/// Barn A's farmer logged in and a middle-leaf cure started on barn A.
+async fn curing_barn_a(w: &common::World) -> (String, Curing) {
     let owner = w.login(&w.farmer_a).await;
     let start = StartCuringRequest {
         position: LeafPosition::Middle,
@@ -47,10 +45,18 @@ async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared()
         recipe: None,
         ambient_c: 25.0,
     };
-    let curing: Curing = w
-        .post(&paths::barn_curings(a), Some(&owner), &start)
+    let curing = w
+        .post(&paths::barn_curings(w.barn_a.id), Some(&owner), &start)
         .await
         .json();
+    (owner, curing)
+}
+
+#[tokio::test]
+async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared() {
+    let w = world();
+    let a = w.barn_a.id;
+    let (owner, curing) = curing_barn_a(&w).await;
 
     let r = w
         .post(
@@ -134,15 +140,7 @@ async fn a_fan_stop_is_raised_seen_by_its_people_acknowledged_once_and_cleared()
 async fn each_persons_alarm_feed_is_signed_numbered_and_can_be_caught_up() {
     let w = world();
     let a = w.barn_a.id;
-    let owner = w.login(&w.farmer_a).await;
-    let start = StartCuringRequest {
-        position: LeafPosition::Middle,
-        maturity: Maturity::Ripe,
-        water: WaterContent::Normal,
-        recipe: None,
-        ambient_c: 25.0,
-    };
-    w.post(&paths::barn_curings(a), Some(&owner), &start).await;
+    let (owner, _) = curing_barn_a(&w).await;
     w.post(
         &paths::ingest(a),
         Some(&w.controller_a),
