@@ -15,10 +15,14 @@ pub(crate) fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// Writes `data` beside `path` as `<path>.tmp`, syncs it, then renames it over `path`.
+/// Writes `data` beside `path` under a name no other writer uses (`<path>.<n>.tmp`), syncs
+/// it, then renames it over `path`: concurrent writers of one path never see each other's
+/// half-written file.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
+    tmp.push(format!(".{}-{n}.tmp", std::process::id()));
     let tmp = Path::new(&tmp);
     write_synced(tmp, data)?;
     fs::rename(tmp, path).inspect_err(|_| {

@@ -19,6 +19,8 @@ use crate::store::{Store, StoreError};
 /// of every barn, small next to what a phone keeps for one chat app.
 pub const DEFAULT_CAP_BYTES: u64 = 32 * 1024 * 1024;
 const FOLDER: &str = "barn-pictures";
+/// A temporary file younger than this may belong to a download still running.
+const TMP_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Debug, Clone)]
 pub struct PictureCache {
@@ -143,7 +145,14 @@ impl PictureCache {
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if !keep.contains(name.to_string_lossy().as_ref()) {
+            let name = name.to_string_lossy();
+            // Another download may be writing its temporary file right now.
+            let in_flight = name.ends_with(".tmp")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < TMP_GRACE));
+            if !keep.contains(name.as_ref()) && !in_flight {
                 let _ = fs::remove_file(entry.path());
             }
         }

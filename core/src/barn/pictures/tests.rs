@@ -129,17 +129,28 @@ fn leftovers_and_a_wiped_account_are_swept() {
     let cache = PictureCache::beside(&f.store, 10_000);
     let (meta, jpeg) = picture(&f, 1, 500);
     cache.put(&f.store, &meta, &jpeg, at(0)).unwrap();
-    // A crash between writing and marking, and one mid-write.
+    // A crash between writing and marking, one mid-write long ago, and a download running
+    // now (its temporary file stays).
     fs::write(cache.dir().join("9.jpg"), b"orphan").unwrap();
-    fs::write(cache.dir().join("1.jpg.tmp"), b"half").unwrap();
+    let stale = cache.dir().join("1.jpg.77-0.tmp");
+    fs::write(&stale, b"half").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    fs::write(cache.dir().join("2.jpg.78-0.tmp"), b"writing").unwrap();
     cache.trim(&f.store).unwrap();
-    assert_eq!(files(&cache), ["1.jpg"]);
+    assert_eq!(files(&cache), ["1.jpg", "2.jpg.78-0.tmp"]);
     // Logging out deletes the account's rows; its pictures go with them.
     f.store
         .write(|tx| Ok::<_, BarnError>(tx.execute("DELETE FROM barn_images", [])?))
         .unwrap();
     cache.trim(&f.store).unwrap();
-    assert!(files(&cache).is_empty());
+    // Only the running download's file is left; its own `put` drops it (next test).
+    assert_eq!(files(&cache), ["2.jpg.78-0.tmp"]);
 }
 
 #[test]
