@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{Curing, Reading, Severity};
-use yannong_core::curing::ExpectedCurve;
+use yannong_core::curing::{ExpectedCurve, Stage};
 
 use super::measure::{self, Ctx, Step};
 use super::rules::RuleSet;
@@ -44,11 +44,19 @@ struct RuleState {
     calm_since: Option<Timestamp>,
 }
 
-/// The cure a barn is running, as the rules need it.
+/// The cure a barn is running, as the rules need it. Built once per batch (or clock tick):
+/// where the cure stands is then worked out for each reading's own time.
 #[derive(Debug, Clone)]
 pub struct Cure {
     curve: ExpectedCurve,
-    step: Step,
+    code: String,
+    stage: Stage,
+    started_at: Timestamp,
+    step_start: Timestamp,
+    /// Ramp plus maximum hold of the current step, hours.
+    longest_h: f64,
+    /// The `now` it was built for: later times are judged as of then.
+    built_at: Timestamp,
 }
 
 impl Cure {
@@ -59,6 +67,7 @@ impl Cure {
         }
         let recipe = &curing.recipe.0;
         let advances: Vec<Timestamp> = curing.advances.iter().map(|a| a.at).collect();
+        // Stretched to `now`, the curve gives the same set point at any earlier time too.
         let curve =
             ExpectedCurve::as_of(recipe, curing.started_at, curing.ambient_c, &advances, now)
                 .ok()?;
@@ -67,16 +76,26 @@ impl Cure {
             ExpectedCurve::new(recipe, curing.started_at, curing.ambient_c, &advances).ok()?;
         let i = (curing.current_step as usize).min(recipe.steps.len() - 1);
         let window = &plan.steps[i];
-        let longest_h = window.end_latest.hours_since(window.start).max(1e-6);
         Some(Cure {
-            step: Step {
-                code: recipe.steps[i].code.clone(),
-                stage: recipe.steps[i].stage,
-                ratio_of_max: now.hours_since(window.start) / longest_h,
-                cure_h: now.hours_since(curing.started_at),
-            },
+            code: recipe.steps[i].code.clone(),
+            stage: recipe.steps[i].stage,
+            started_at: curing.started_at,
+            step_start: window.start,
+            longest_h: window.end_latest.hours_since(window.start).max(1e-6),
+            built_at: now,
             curve,
         })
+    }
+
+    /// Where the cure stands at `t`.
+    fn step_at(&self, t: Timestamp) -> Step {
+        let t = t.min(self.built_at);
+        Step {
+            code: self.code.clone(),
+            stage: self.stage,
+            ratio_of_max: t.hours_since(self.step_start) / self.longest_h,
+            cure_h: t.hours_since(self.started_at),
+        }
     }
 
     /// The set points at `r`: the controller's own when it reports them (it knows its ramp),
@@ -163,11 +182,12 @@ impl BarnAlarms {
         clock_only: bool,
     ) -> Vec<Transition> {
         self.rules.resize_with(set.rules.len(), RuleState::default);
+        let standing = cure.map(|c| c.step_at(now));
         let ctx = Ctx {
             now,
             set: self.history.back().and_then(|r| cure?.set_at(r)),
             history: &self.history,
-            step: cure.map(|c| &c.step),
+            step: standing.as_ref(),
             plausible_c: set.plausible_c,
         };
         let mut out = Vec::new();

@@ -76,6 +76,7 @@ impl AlarmService {
             return Ok(Vec::new());
         };
         let curing = running(store, barn)?;
+        let cure = curing.as_ref().and_then(|c| Cure::running(c, now));
         let mut barns = self.lock();
         let engine = match barns.entry(barn) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -84,12 +85,10 @@ impl AlarmService {
             }
         };
         let mut transitions = Vec::new();
+        // Each reading is judged as of its own time (the engine asks the cure where it stood
+        // then): a controller catching up after hours offline must not look like a step
+        // overrunning by those hours.
         for r in sorted {
-            // Judged as of the reading's own time: a controller catching up after hours
-            // offline must not look like a step overrunning by those hours.
-            let cure = curing
-                .as_ref()
-                .and_then(|c| Cure::running(c, r.at.min(now)));
             transitions.extend(engine.observe(&self.rules, cure.as_ref(), r));
         }
         // Recorded under the lock: two batches of one barn must reach the store in the order
