@@ -7,7 +7,7 @@ use yannong_core::barn::api::{
 };
 use yannong_core::{Text, Timestamp};
 
-use super::codec::{VISIBLE, collect, role_key};
+use super::codec::{VISIBLE, collect, from_key, key, role_key};
 use super::{Sealer, StoreError, StoreResult};
 
 const COLUMNS: &str = "a.id, a.barn_id, a.curing_id, a.rule, a.rules_version, a.severity, \
@@ -34,25 +34,6 @@ pub enum AlarmChangeKind {
     Cleared,
 }
 
-fn severity_key(s: Severity) -> &'static str {
-    match s {
-        Severity::Info => "info",
-        Severity::Minor => "minor",
-        Severity::Major => "major",
-        Severity::Critical => "critical",
-    }
-}
-
-fn severity_from(s: &str) -> StoreResult<Severity> {
-    Ok(match s {
-        "info" => Severity::Info,
-        "minor" => Severity::Minor,
-        "major" => Severity::Major,
-        "critical" => Severity::Critical,
-        other => return Err(StoreError::Corrupt(format!("alarm severity {other:?}"))),
-    })
-}
-
 fn text(json: String) -> StoreResult<Text> {
     serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("alarm text: {e}")))
 }
@@ -64,7 +45,7 @@ fn from_row(r: &Row<'_>) -> StoreResult<Alarm> {
         curing_id: r.get::<_, Option<i64>>(2)?.map(CuringId),
         rule: r.get(3)?,
         rules_version: r.get(4)?,
-        severity: severity_from(&r.get::<_, String>(5)?)?,
+        severity: from_key(r.get(5)?)?,
         title: text(r.get(6)?)?,
         action: text(r.get(7)?)?,
         raised_at: Timestamp(r.get(8)?),
@@ -123,7 +104,7 @@ fn change(
                     c.curing.map(|i| i.0),
                     c.rule,
                     c.rules_version,
-                    severity_key(c.severity),
+                    key(&c.severity)?,
                     encode(&c.title),
                     encode(&c.action),
                     c.at.0
@@ -135,7 +116,7 @@ fn change(
             if c.severity > a.severity {
                 tx.execute(
                     "UPDATE alarms SET severity = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![a.id.0, severity_key(c.severity), c.at.0],
+                    params![a.id.0, key(&c.severity)?, c.at.0],
                 )?;
             }
             active_for(tx, c.barn, &c.rule)

@@ -6,6 +6,19 @@ use yannong_core::barn::api::{Barn, BarnId, BarnKind, ImageId, ImageMeta, Role, 
 
 use super::{StoreError, StoreResult};
 
+/// The serde name of a unit enum variant (`"middle"`), the form the API uses too.
+pub(super) fn key<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StoreError::Invalid("not a unit enum".into())),
+    }
+}
+
+pub(super) fn from_key<T: serde::de::DeserializeOwned>(s: String) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.clone()))
+        .map_err(|_| StoreError::Corrupt(format!("enum value {s:?}")))
+}
+
 pub(super) fn role_key(role: Role) -> &'static str {
     match role {
         Role::Farmer => "farmer",

@@ -1,32 +1,17 @@
 //! Curing runs: start, advance step by step, list.
 
 use rusqlite::{Connection, Row, Transaction, params};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     BarnId, Curing, CuringId, StartCuringRequest, StepAdvance, WireRecipe,
 };
 use yannong_core::curing::Recipe;
 
-use super::codec::{collect, next_seq};
+use super::codec::{collect, from_key, key, next_seq};
 use super::{StoreError, StoreResult};
 
 const SELECT: &str = "SELECT id, barn_id, recipe, position, maturity, water, started_at, ambient_c, \
      current_step, advances, finished_at, updated_at FROM curings";
-
-/// The serde name of a unit enum variant (`"middle"`), the form the API uses too.
-fn key<T: Serialize>(v: &T) -> StoreResult<String> {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(StoreError::Invalid("not a unit enum".into())),
-    }
-}
-
-fn from_key<T: DeserializeOwned>(s: String) -> StoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(s.clone()))
-        .map_err(|_| StoreError::Corrupt(format!("enum value {s:?}")))
-}
 
 fn from_row(row: &Row<'_>) -> StoreResult<Curing> {
     let recipe = Recipe::from_json(&row.get::<_, String>(2)?)
