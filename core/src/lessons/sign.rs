@@ -15,6 +15,7 @@ struct SignatureFile {
 }
 
 pub use crate::keys::key_id;
+use crate::keys::public_key_from_hex;
 
 /// Signs manifests with a platform key.
 pub struct PackSigner {
@@ -75,13 +76,9 @@ impl TrustedKeys {
     pub fn from_hex<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<TrustedKeys, PackError> {
         keys.into_iter()
             .map(|k| {
-                let mut bytes = [0u8; 32];
-                hex::decode_to_slice(k.trim(), &mut bytes)
-                    .ok()
-                    .and_then(|()| VerifyingKey::from_bytes(&bytes).ok())
-                    .ok_or_else(|| {
-                        PackError::Content(format!("`{k}` is not an Ed25519 public key"))
-                    })
+                public_key_from_hex(k).ok_or_else(|| {
+                    PackError::Content(format!("`{k}` is not an Ed25519 public key"))
+                })
             })
             .collect::<Result<_, _>>()
             .map(TrustedKeys)
