@@ -27,6 +27,8 @@ pub enum AlarmEventKind {
     Escalated,
     Cleared,
     Acknowledged,
+    /// Still not acknowledged: notify again.
+    Reminder,
 }
 
 /// An alarm as the inbox holds it.
@@ -175,6 +177,7 @@ fn kind(k: CoreKind) -> AlarmEventKind {
         CoreKind::Escalated => AlarmEventKind::Escalated,
         CoreKind::Cleared => AlarmEventKind::Cleared,
         CoreKind::Acknowledged => AlarmEventKind::Acknowledged,
+        CoreKind::Reminder => AlarmEventKind::Reminder,
     }
 }
 

@@ -66,9 +66,13 @@ pub struct Alarm {
 #[serde(rename_all = "snake_case")]
 pub enum AlarmEventKind {
     Raised,
+    /// Severity went up.
     Escalated,
     Cleared,
     Acknowledged,
+    /// A critical alarm is still not acknowledged: tell again (and, for someone new to it
+    /// such as the station on escalation, tell for the first time).
+    Reminder,
 }
 
 /// One event of a recipient's alarm feed. `seq` counts 1, 2, 3… per recipient with no gaps,
