@@ -165,9 +165,11 @@ fn refused(e: PushError) -> YannongError {
             field: Some("payload".to_owned()),
             step: None,
         },
-        PushError::Forged(_) | PushError::WrongRecipient => YannongError::Integrity {
-            detail: e.to_string(),
-        },
+        PushError::Forged(_) | PushError::WrongRecipient | PushError::Stale { .. } => {
+            YannongError::Integrity {
+                detail: e.to_string(),
+            }
+        }
     }
 }
 

@@ -245,3 +245,52 @@ pub fn reading(at: Timestamp, dry: f64) -> Reading {
         door_open: false,
     }
 }
+
+/// Starts a cure in each of the farmer's first `n` barns and stops its fan: one A10 alarm
+/// each. Returns their ids, newest first.
+pub fn raise_fan_alarms(p: &TestPlatform, n: usize) -> Vec<yannong_core::barn::api::AlarmId> {
+    use yannong_core::curing::{LeafPosition, Maturity, WaterContent, builtin_recipe};
+    let start = yannong_core::barn::api::StartCuringRequest {
+        position: LeafPosition::Middle,
+        maturity: Maturity::Ripe,
+        water: WaterContent::Normal,
+        recipe: None,
+        ambient_c: 25.0,
+    };
+    let now = Timestamp::now();
+    for barn in &p.barns[..n] {
+        let recipe = builtin_recipe("middle").unwrap();
+        p.platform
+            .store
+            .start_curing(barn.id, &start, recipe, now)
+            .unwrap();
+        let stopped = (30..=40)
+            .rev()
+            .map(|m| {
+                let mut r = reading(Timestamp(now.0 - m * 60_000), 38.0);
+                r.fan = yannong_core::barn::api::Fan::Off;
+                r.fan_current_pct = 0;
+                r
+            })
+            .collect();
+        p.ingest(barn, "fan-off", stopped);
+    }
+    let alarms = p.platform.store.alarms(&p.farmer, true, 100).unwrap();
+    assert_eq!(alarms.len(), n, "{alarms:?}");
+    alarms.iter().map(|a| a.id).collect()
+}
+
+/// How many `Acknowledged` events about `alarm` are in `user`'s signed alarm feed.
+pub fn acknowledged_events(
+    p: &TestPlatform,
+    user: &User,
+    alarm: yannong_core::barn::api::AlarmId,
+) -> usize {
+    let keys = [p.platform.alarms.public_key()];
+    let feed = p.platform.store.alarm_events(user, 0, 500).unwrap();
+    feed.iter()
+        .map(|e| e.open(&keys).unwrap())
+        .filter(|e| e.alarm.id == alarm)
+        .filter(|e| e.kind == yannong_core::barn::api::AlarmEventKind::Acknowledged)
+        .count()
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use ed25519_dalek::VerifyingKey;
 use rusqlite::params;
 
+use super::channel::{self, Carried, PushChannel};
 use crate::Timestamp;
 use crate::barn::api::{Alarm, AlarmEvent, EventError, SignedAlarmEvent, UserId};
 use crate::store::{Store, StoreError};
@@ -22,8 +23,25 @@ pub enum PushError {
     /// Signed for another account (a shared phone that changed hands).
     #[error("meant for another account")]
     WrongRecipient,
+    /// Issued longer ago than a push may take ([`MAX_PUSH_AGE_HOURS`]): a vendor held it
+    /// while the phone was off. Catch-up delivers it quietly instead of a loud late alarm.
+    #[error("issued {hours} h ago: too old for a push, catch up instead")]
+    Stale { hours: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Oldest event a push channel may bring; vendors keep undelivered messages up to days.
+pub const MAX_PUSH_AGE_HOURS: i64 = 24;
+
+/// What a push brought.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pushed {
+    Received(Received),
+    /// The channel could only say that the feed has news up to `seq`: catch up.
+    CatchUp {
+        seq: u64,
+    },
 }
 
 impl From<rusqlite::Error> for PushError {
@@ -53,6 +71,30 @@ impl Inbox {
         Inbox { store, trusted }
     }
 
+    /// Takes a payload exactly as `channel`'s receiver got it: finds the signed event in the
+    /// vendor's shape, refuses stale ones, then [`Inbox::receive`]s it.
+    pub fn on_push(
+        &self,
+        channel: PushChannel,
+        raw: &[u8],
+        me: UserId,
+        now: Timestamp,
+    ) -> Result<Pushed, PushError> {
+        let signed = match channel::unwrap(channel, raw) {
+            Ok(Carried::Event(signed)) => signed,
+            Ok(Carried::CatchUp { seq }) => return Ok(Pushed::CatchUp { seq }),
+            Err(e) => return Err(PushError::Unreadable(e.to_string())),
+        };
+        // Verified before its age is believed.
+        let event = signed.open(&self.trusted)?;
+        let hours = (now.0 - event.issued_at.0) / 3_600_000;
+        if hours >= MAX_PUSH_AGE_HOURS {
+            return Err(PushError::Stale { hours });
+        }
+        self.store_event(event, channel.as_str(), me, now)
+            .map(Pushed::Received)
+    }
+
     /// Takes a signed event as JSON bytes from `channel` (a name for the record: "fcm",
     /// "hms", "catch-up"…) for the account `me`.
     pub fn receive_bytes(
@@ -75,6 +117,16 @@ impl Inbox {
         now: Timestamp,
     ) -> Result<Received, PushError> {
         let event = signed.open(&self.trusted)?;
+        self.store_event(event, channel, me, now)
+    }
+
+    fn store_event(
+        &self,
+        event: AlarmEvent,
+        channel: &str,
+        me: UserId,
+        now: Timestamp,
+    ) -> Result<Received, PushError> {
         if event.recipient != me {
             return Err(PushError::WrongRecipient);
         }
@@ -138,17 +190,27 @@ impl Inbox {
         Ok(if has_first { n.unwrap_or(0) as u64 } else { 0 })
     }
 
-    /// The inbox of `me`: each alarm once, newest raised first.
+    /// The inbox of `me`: each alarm once, newest raised first. An acknowledgement still
+    /// waiting in the outbox shows as given, even when a newer event arrived since.
     pub fn alarms(&self, me: UserId) -> Result<Vec<Alarm>, PushError> {
-        let jsons: Vec<String> = self.store.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT json FROM alarm_inbox WHERE recipient = ?1")?;
-            let rows = stmt.query_map([me.0], |r| r.get(0))?;
+        let rows: Vec<(String, Option<i64>)> = self.store.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT i.json, o.acked_at FROM alarm_inbox i LEFT JOIN alarm_ack_outbox o \
+                 ON o.recipient = i.recipient AND o.alarm_id = i.alarm_id WHERE i.recipient = ?1",
+            )?;
+            let rows = stmt.query_map([me.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok::<_, PushError>(rows.collect::<Result<Vec<_>, _>>()?)
         })?;
-        let mut out: Vec<Alarm> = jsons
-            .iter()
-            .map(|j| serde_json::from_str(j).map_err(|e| PushError::Unreadable(e.to_string())))
-            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (json, pressed) in rows {
+            let mut a: Alarm =
+                serde_json::from_str(&json).map_err(|e| PushError::Unreadable(e.to_string()))?;
+            if let (None, Some(at)) = (a.acked_at, pressed) {
+                a.acked_at = Some(Timestamp(at));
+                a.acked_by = Some(me);
+            }
+            out.push(a);
+        }
         out.sort_by(|a, b| b.raised_at.cmp(&a.raised_at).then(b.id.cmp(&a.id)));
         Ok(out)
     }

@@ -14,7 +14,8 @@ use serde::de::DeserializeOwned;
 
 use super::BarnError;
 use super::api::{
-    ApiError, BarnId, ChangesPage, ImageId, LoginRequest, Session, SignedAlarmEvent, paths,
+    Alarm, AlarmId, ApiError, BarnId, ChangesPage, ImageId, LoginRequest, Session,
+    SignedAlarmEvent, paths,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -220,6 +221,14 @@ impl PlatformClient {
     ) -> Result<Vec<SignedAlarmEvent>, BarnError> {
         let path = format!("{}?after={after}&limit={limit}", paths::ALARM_EVENTS);
         self.json(Method::GET, &path, Some(token), None).await
+    }
+
+    /// Acknowledges alarm `id` and returns it as the platform now has it. Idempotent: again
+    /// changes nothing; NotFound for an alarm not on the caller's barns. The platform stamps
+    /// its own time (the endpoint takes no body).
+    pub async fn acknowledge_alarm(&self, token: &str, id: AlarmId) -> Result<Alarm, BarnError> {
+        self.json(Method::POST, &paths::alarm_ack(id), Some(token), None)
+            .await
     }
 
     /// A camera picture's JPEG bytes.

@@ -5,16 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::BarnError;
-use super::api::{BarnId, ChangesPage, ImageId, ImageMeta, Reading, User};
+use super::api::{AlarmId, BarnId, ChangesPage, ImageId, ImageMeta, Reading, User};
 use super::client::{ClientConfig, PlatformClient};
 use super::local::{self, LocalSession};
 use super::pictures::{self, PictureCache};
 use super::secrets::SecretStore;
 use super::sse::SseParser;
 use crate::Timestamp;
+use crate::alarm::outbox::{self, AckOutcome, FlushReport, Pressed};
 use crate::alarm::{Inbox, PushError, Received};
 use crate::cancel::{Cancel, cancelled};
 use crate::store::Store;
+
+/// Sending the acknowledgement outbox; only `Barns` uses it.
+mod acks;
 
 /// Readings per sync page: about a barn-week; small enough for 2G, few round trips.
 const PAGE_LIMIT: usize = 10_000;
@@ -104,6 +108,51 @@ impl Barns {
         }
     }
 
+    /// The person pressed "acknowledge" on alarm `id` (in the app or the notification):
+    /// saved in the outbox and shown acknowledged in the inbox at once, then sent. Offline or
+    /// refused for now it stays `Queued` for [`Barns::flush_acks`]. Unauthorized (or no token)
+    /// is an error, but the press is kept and goes after this account logs in again.
+    pub async fn acknowledge_alarm(&self, id: AlarmId) -> Result<AckOutcome, BarnError> {
+        let me = self.session()?.ok_or(BarnError::NotLoggedIn)?.user.id;
+        let row = match outbox::acknowledge(&self.store, me, id, Timestamp::now())? {
+            Pressed::AlreadyAcknowledged { at, by } => {
+                return Ok(AckOutcome::AlreadyAcknowledged { at, by });
+            }
+            Pressed::Queued(row) | Pressed::AlreadyQueued(row) => row,
+        };
+        let sent = match self.live_token().await {
+            Ok(token) => acks::send(&self.client, &self.store, &token, &row).await,
+            Err(e) => Err(e),
+        };
+        acks::outcome(id, self.forget_refused_token(sent))
+    }
+
+    /// Sends every acknowledgement due: on app start, periodic wake-up and when the network
+    /// returns. A row goes only once the platform answered; offline, 5xx and 429 keep it with
+    /// backoff; Unauthorized stops with the rows kept.
+    pub async fn flush_acks(&self) -> Result<FlushReport, BarnError> {
+        self.send_acks(Timestamp::now()).await
+    }
+
+    async fn send_acks(&self, due_by: Timestamp) -> Result<FlushReport, BarnError> {
+        let me = self.session()?.ok_or(BarnError::NotLoggedIn)?.user.id;
+        let due = outbox::pending(&self.store, me, due_by)?;
+        if due.is_empty() {
+            return acks::waiting(&self.store, me, FlushReport::default());
+        }
+        let token = self.live_token().await?;
+        let report = acks::flush(&self.client, &self.store, &token, me, &due).await;
+        self.forget_refused_token(report)
+    }
+
+    /// A token the platform refused is dead: forget it, as `sync` does.
+    fn forget_refused_token<T>(&self, r: Result<T, BarnError>) -> Result<T, BarnError> {
+        if let Err(BarnError::Unauthorized(_)) = &r {
+            self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
+        }
+        r
+    }
+
     /// A barn camera picture's JPEG: from the cache, else downloaded once, checked against
     /// its announced SHA-256 and cached. Offline, only cached pictures are there.
     pub async fn picture(&self, id: ImageId) -> Result<(ImageMeta, Vec<u8>), BarnError> {
@@ -134,22 +183,36 @@ impl Barns {
             .set(TOKEN_KEY, &session.token)
             .map_err(BarnError::Secrets)?;
         let platform = self.client.base().to_owned();
-        self.store
-            .write(|tx| local::begin(tx, &platform, &session))?;
+        self.store.write(|tx| {
+            acks::on_login(tx, &platform, &session)?;
+            local::begin(tx, &platform, &session)
+        })?;
         self.pictures.trim(&self.store)?; // Another account's pictures go with its barns.
         tracing::info!(user = %session.user.id, "logged in to the barn platform");
         Ok(session.user)
     }
 
     /// Logs out here and on the platform (best effort: offline, the token still dies here).
+    /// Presses not yet delivered get one last try, then go with the account's inbox.
     pub async fn logout(&self) -> Result<(), BarnError> {
+        if self.token().is_ok()
+            && let Err(e) = self.send_acks(Timestamp(i64::MAX)).await
+        {
+            tracing::warn!(error = %e, "acknowledgements not delivered before logout");
+        }
         if let Ok(token) = self.token()
             && let Err(e) = self.client.logout(&token).await
         {
             tracing::warn!(error = %e, "platform logout failed; forgetting the token anyway");
         }
         self.secrets.delete(TOKEN_KEY).map_err(BarnError::Secrets)?;
-        self.store.write(local::end)?;
+        let dropped = self.store.write(|tx| {
+            local::end(tx)?;
+            Ok::<_, BarnError>(outbox::forget(tx)?)
+        })?;
+        if dropped > 0 {
+            tracing::warn!(dropped, "undelivered acknowledgements dropped at logout");
+        }
         // The next person on a shared phone must not find this account's barn pictures.
         self.pictures.trim(&self.store)
     }
@@ -292,6 +355,9 @@ impl Barns {
             let Some(chunk) = chunk else {
                 return Err(BarnError::Network("the platform closed the stream".into()));
             };
+            // Any bytes, keep-alives included, show the platform is reachable (the watchdog).
+            self.store
+                .write(|tx| crate::alarm::record_contact(tx, Timestamp::now()))?;
             for ev in parser
                 .feed(&chunk)
                 .map_err(|e| BarnError::Decode(e.to_string()))?

@@ -147,6 +147,33 @@ pub(crate) const STEPS: &[&str] = &[
         seq       INTEGER NOT NULL,
         json      TEXT NOT NULL
     ) STRICT;",
+    // 7: acknowledgements pressed on this phone until the platform has them (alarm::outbox).
+    // A row is deleted only after the platform answered, so a kill never loses a press.
+    "CREATE TABLE alarm_ack_outbox (
+        recipient   INTEGER NOT NULL,
+        alarm_id    INTEGER NOT NULL,
+        acked_at    INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        next_try_at INTEGER NOT NULL,
+        PRIMARY KEY (recipient, alarm_id)
+    ) STRICT, WITHOUT ROWID;",
+    // 8: the phone's own alarm side. `settings` holds small user choices by key (quiet hours,
+    // JSON); `watchdog_alarms` the local alarms the watchdog raised and has not cleared, so
+    // each change is told once however often the phone wakes (alarm::watchdog);
+    // `last_contact_at` is when the platform last answered outside a sync page (the live
+    // stream), on the device's clock.
+    "CREATE TABLE settings (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE watchdog_alarms (
+        key       TEXT PRIMARY KEY NOT NULL,
+        barn_id   INTEGER,
+        severity  TEXT NOT NULL,
+        raised_at INTEGER NOT NULL
+    ) STRICT;
+    ALTER TABLE barn_sync ADD COLUMN last_contact_at INTEGER;",
 ];
 
 /// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).

@@ -8,6 +8,7 @@ mod alarm;
 mod block;
 mod ingest;
 pub mod paths;
+mod push;
 
 pub use alarm::{Alarm, AlarmEvent, AlarmEventKind, EventError, Severity, SignedAlarmEvent};
 
@@ -16,6 +17,7 @@ pub use ingest::{
     EARLIEST, IngestBatch, IngestReport, MAX_BATCH, MAX_FUTURE_MS, MAX_TEMP_C, MIN_TEMP_C,
     RejectReason, Rejected, validate_reading,
 };
+pub use push::{MAX_PUSH_TOKEN, PushDevice, RegisterDevice};
 
 use serde::{Deserialize, Serialize};
 

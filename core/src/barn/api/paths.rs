@@ -9,6 +9,9 @@ pub const SYNC: &str = "/api/v1/sync";
 pub const ALARMS: &str = "/api/v1/alarms";
 pub const ALARM_EVENTS: &str = "/api/v1/alarm-events";
 pub const ALARM_KEYS: &str = "/api/v1/alarm-keys";
+pub const DEVICES: &str = "/api/v1/devices";
+/// Server-sent events: the caller's alarm feed as it grows (the self-hosted push channel).
+pub const ALARM_STREAM: &str = "/api/v1/alarm-stream";
 pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn barn(id: super::BarnId) -> String {
@@ -51,4 +54,8 @@ pub fn ingest_image(id: super::BarnId) -> String {
 
 pub fn alarm_ack(id: super::AlarmId) -> String {
     format!("{ALARMS}/{id}/ack")
+}
+
+pub fn device(id: i64) -> String {
+    format!("{DEVICES}/{id}")
 }
