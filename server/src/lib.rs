@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod platform;
+pub mod push;
 pub mod serve;
 pub mod sim;
 pub mod simulate;

@@ -9,6 +9,7 @@ use clap::Parser;
 use yannong_core::Timestamp;
 use yannong_server::clock::Clock;
 use yannong_server::platform::Platform;
+use yannong_server::push::{Dispatcher, PushConfig, Vendors};
 use yannong_server::serve::{bind, serve};
 use yannong_server::simulate::{ADMIN_PHONE, Simulation, TECHNICIAN_PHONE, farmer_phone};
 use yannong_server::store::{PlatformStore, SqliteStore};
@@ -34,6 +35,10 @@ struct Args {
     /// Password of the simulated accounts. Demo accounts only: never use for real people.
     #[arg(long, default_value = "yannong-demo")]
     demo_password: String,
+    /// JSON file with the push vendors' endpoints and credentials (docs/push.md). Without
+    /// it, phones get alarms through the event stream and catch-up only.
+    #[arg(long, value_name = "FILE")]
+    push_config: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -67,6 +72,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = alarm_key(&args.data.join("alarm-signing.key"))?;
     let platform = Platform::with_alarm_key(store, clock, key);
+    if let Some(path) = &args.push_config {
+        let vendors = Vendors::new(PushConfig::load(path)?)?;
+        let dispatcher = Dispatcher::new(
+            platform.store.clone(),
+            vendors,
+            platform.alarms.public_key(),
+            platform.clock.clone(),
+        );
+        tokio::spawn(Arc::new(dispatcher).run(Duration::from_secs(1)));
+    }
     let (listener, addr) = bind(args.listen).await?;
     if args.simulate.is_none() {
         // Simulated barns check the alarm clock after every tick.

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 use yannong_core::barn::api::{
-    Alarm, BarnId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected, validate_reading,
+    Alarm, BarnId, Curing, CuringId, IngestBatch, IngestReport, MAX_BATCH, Reading, Rejected,
+    validate_reading,
 };
 
 use ed25519_dalek::SigningKey;
 
-use crate::alarm::{AlarmService, RuleSet};
+use crate::alarm::{AlarmService, EscalationPolicy, LogNotifier, Notifier, RuleSet, escalate};
 use crate::clock::Clock;
 use crate::store::{PlatformStore, StoreError, StoreResult};
 
@@ -24,6 +25,9 @@ pub struct Platform {
     pub clock: Clock,
     pub alarms: Arc<AlarmService>,
     live: broadcast::Sender<(BarnId, Reading)>,
+    /// Escalation of critical alarms: its schedule and the SMS/voice gateway it goes through.
+    escalation: Arc<EscalationPolicy>,
+    notifier: Arc<dyn Notifier>,
 }
 
 impl Platform {
@@ -47,13 +51,57 @@ impl Platform {
             clock,
             alarms: Arc::new(AlarmService::new(RuleSet::builtin(), key)),
             live: broadcast::channel(LIVE_BUFFER).0,
+            escalation: Arc::new(EscalationPolicy::builtin()),
+            notifier: Arc::new(LogNotifier),
         }
+    }
+
+    /// Sends escalation texts and calls through `notifier` (the default only logs them).
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Platform {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Escalates on `policy` instead of the shipped schedule.
+    pub fn with_escalation(mut self, policy: EscalationPolicy) -> Platform {
+        self.escalation = Arc::new(policy);
+        self
     }
 
     /// Judges the clock-only alarm rules (silent barns, overrunning steps) now. The simulator
     /// calls it after each tick, [`Platform::run_alarm_clock`] otherwise.
     pub fn check_alarm_clock(&self) -> StoreResult<Vec<Alarm>> {
-        self.alarms.on_clock(self.store.as_ref(), self.clock.now())
+        let now = self.clock.now();
+        let changed = self.alarms.on_clock(self.store.as_ref(), now)?;
+        // After the clock's judgement, so each alarm escalates as it now stands.
+        let seal = |e: &_| self.alarms.seal(e);
+        escalate::run(
+            &self.escalation,
+            self.store.as_ref(),
+            self.notifier.as_ref(),
+            &seal,
+            now,
+        )?;
+        Ok(changed)
+    }
+
+    /// Moves a cure on (see [`PlatformStore::advance_curing`]) and judges the event rules
+    /// (A15, A20) at once; a cure advanced through the store directly is judged on the next
+    /// alarm clock check instead.
+    pub fn advance_curing(
+        &self,
+        curing: CuringId,
+        from_step: u32,
+        leaf_state: Option<String>,
+    ) -> StoreResult<Curing> {
+        let now = self.clock.now();
+        let c = self
+            .store
+            .advance_curing(curing, from_step, leaf_state, now)?;
+        if let Err(e) = self.alarms.on_curing(self.store.as_ref(), c.barn_id, now) {
+            tracing::error!(curing = c.id.0, error = %e, "alarm rules could not judge an advance");
+        }
+        Ok(c)
     }
 
     /// Checks the clock rules every `every` until the task is dropped.

@@ -1,5 +1,6 @@
 //! The alarm rules against the physical barn simulator: a clean cure of every recipe raises
-//! nothing, and each injected fault raises exactly its own alarm within its rule's time.
+//! nothing but the info events a normal cure's record calls for, and each injected fault
+//! raises exactly its own alarm within its rule's time.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{BarnId, Curing, CuringId, Severity};
 use yannong_core::curing::{LeafPosition, Maturity, WaterContent, builtin_recipe};
-use yannong_server::alarm::{BarnAlarms, Change, Cure, RuleSet, Transition};
+use yannong_server::alarm::{BarnAlarms, Change, Cure, RuleSet, Transition, cure_events};
 use yannong_server::sim::{BarnParams, Fault, SimBarn};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -49,7 +50,9 @@ impl Watched {
             ambient_c: (self.sim.ambient_start_c() * 10.0).round() / 10.0,
             current_step: self.sim.current_step() as u32,
             advances: self.sim.advances().to_vec(),
-            finished_at: None,
+            finished_at: (self.sim.advances().last())
+                .filter(|_| self.sim.finished())
+                .map(|a| a.at),
             updated_at: self.sim.now(),
         }
     }
@@ -100,6 +103,23 @@ fn clean_cures_of_every_recipe_raise_no_alarm() {
             w.minute();
         }
         assert!(w.log.is_empty(), "{recipe}: {:?}", w.raised());
+        // The cure record's own events are info, logged without a push: the A20 "cool,
+        // 回潮 and unload" when the operator confirms 干筋, and A15 only for a step ended
+        // without a leaf-state note (the simulated operator always writes one, so none).
+        let curing = w.curing();
+        let events = cure_events(&w.rules, std::slice::from_ref(&curing));
+        let (last, ended) = curing.advances.split_last().unwrap();
+        let unconfirmed: Vec<_> = ended.iter().filter(|a| a.leaf_state.is_none()).collect();
+        let a15 = events.iter().filter(|o| o.rule == "A15").count();
+        assert_eq!(a15, unconfirmed.len(), "{recipe}: {events:?}");
+        let a20: Vec<_> = events.iter().filter(|o| o.rule == "A20").collect();
+        assert_eq!(a20.len(), 1, "{recipe}: {events:?}");
+        assert_eq!(
+            (a20[0].severity, a20[0].raised_at),
+            (Severity::Info, last.at)
+        );
+        assert_eq!(events.len(), 1 + unconfirmed.len(), "{recipe}: {events:?}");
+        assert!(events.iter().all(|o| o.severity == Severity::Info));
     }
 }
 

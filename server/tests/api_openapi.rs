@@ -31,6 +31,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/alarms/{id}/ack"),
     ("get", paths::ALARM_EVENTS),
     ("get", paths::ALARM_KEYS),
+    ("get", paths::ALARM_STREAM),
+    ("get", paths::DEVICES),
+    ("post", paths::DEVICES),
+    ("delete", "/api/v1/devices/{id}"),
 ];
 
 #[tokio::test]

@@ -192,8 +192,9 @@ impl BarnAlarms {
         };
         let mut out = Vec::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            // Between readings only the clock rules can change; the rest wait for data.
-            if clock_only && !rule.on_clock() {
+            // Between readings only the clock rules can change; the rest wait for data. Event
+            // rules follow the cure record instead (`measure::cure_events`).
+            if rule.on_event() || (clock_only && !rule.on_clock()) {
                 continue;
             }
             let suppressed = rule.suppressed_by.iter().any(|id| {

@@ -3,10 +3,10 @@
 use std::collections::VecDeque;
 
 use yannong_core::Timestamp;
-use yannong_core::barn::api::{Fan, HeatPump, Reading};
+use yannong_core::barn::api::{Curing, CuringId, Fan, HeatPump, Reading, Severity};
 use yannong_core::curing::Stage;
 
-use super::rules::{Kind, Level};
+use super::rules::{Kind, Level, RuleSet};
 
 /// Where the cure stands, for the step filters and the time-based kinds.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,11 @@ impl Kind {
         matches!(self, Kind::Silent | Kind::StepOverrun | Kind::CureOverrun)
     }
 
+    /// Judged on the cure record: [`cure_events`].
+    pub fn on_event(self) -> bool {
+        matches!(self, Kind::StepUnconfirmed | Kind::CureComplete)
+    }
+
     /// Uses the measured temperatures, so an implausible sensor value must not feed it.
     fn reads_temperature(self) -> bool {
         !matches!(
@@ -54,6 +59,8 @@ impl Kind {
                 | Kind::HeatPumpFault
                 | Kind::HeatPumpDefrost
                 | Kind::VentMismatch
+                | Kind::StepUnconfirmed
+                | Kind::CureComplete
         )
     }
 }
@@ -115,6 +122,7 @@ pub fn holds(level: &Level, ctx: &Ctx<'_>, scale: f64) -> bool {
         }
         Kind::VentMismatch => f64::from(r.vent_pct.abs_diff(r.vent_cmd_pct)) > t,
         Kind::TierDifference => r.dry_bulb_low_c.is_some_and(|low| (db - low).abs() > t),
+        Kind::StepUnconfirmed | Kind::CureComplete => false,
     }
 }
 
@@ -223,4 +231,66 @@ fn jumped(history: &VecDeque<Reading>, t: f64) -> bool {
         && b.at.hours_since(a.at) * 60.0 <= 1.5
         && (b.dry_bulb_c - a.dry_bulb_c).abs() > t
         && (c.dry_bulb_c - a.dry_bulb_c).abs() > t
+}
+
+/// One alarm an event rule derives from the cure records, with when it ends (which may be
+/// later than now: the store clears it once that time has come).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    pub rule: String,
+    pub severity: Severity,
+    pub curing: CuringId,
+    pub raised_at: Timestamp,
+    pub cleared_at: Option<Timestamp>,
+}
+
+/// The event alarms of a barn's last two cures (`curings` oldest first): A15 for each step
+/// ended without a leaf-state note, until the next step ends; A20 when the cure is finished,
+/// until the barn starts its next cure or the rule's hours have passed. The finishing advance
+/// never raises A15: finishing is the operator confirming 干筋, the very state A20 reports.
+pub fn cure_events(set: &RuleSet, curings: &[Curing]) -> Vec<Occurrence> {
+    let tail = &curings[curings.len().saturating_sub(2)..];
+    let mut out = Vec::new();
+    for rule in set.rules.iter().filter(|r| r.on_event()) {
+        let Some(level) = rule.levels.first() else {
+            continue;
+        };
+        let mut push = |c: &Curing, raised_at, cleared_at| {
+            out.push(Occurrence {
+                rule: rule.id.clone(),
+                severity: level.severity,
+                curing: c.id,
+                raised_at,
+                cleared_at,
+            })
+        };
+        for (k, c) in tail.iter().enumerate() {
+            let next_start = tail.get(k + 1).map(|n| n.started_at);
+            match level.kind {
+                Kind::StepUnconfirmed => {
+                    let finishing = c.finished_at.map_or(0, |_| 1);
+                    let ended = c.advances.len().saturating_sub(finishing);
+                    for (i, a) in c.advances[..ended].iter().enumerate() {
+                        if a.leaf_state
+                            .as_deref()
+                            .is_some_and(|s| !s.trim().is_empty())
+                        {
+                            continue;
+                        }
+                        let next = c.advances.get(i + 1).map(|n| n.at).or(next_start);
+                        push(c, a.at, next);
+                    }
+                }
+                Kind::CureComplete => {
+                    if let Some(f) = c.finished_at {
+                        let expiry = f.add_hours(level.threshold.unwrap_or(0.0));
+                        let end = next_start.map_or(expiry, |s| s.min(expiry)).max(f);
+                        push(c, f, Some(end));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }

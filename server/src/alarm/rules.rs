@@ -92,6 +92,10 @@ pub enum Kind {
     HeatingSaturated,
     VentMismatch,
     TierDifference,
+    /// A step ended without a leaf-state note (A15); judged on the cure record.
+    StepUnconfirmed,
+    /// The operator finished the cure (A20); `threshold`: hours the reminder stays.
+    CureComplete,
 }
 
 impl Kind {
@@ -119,6 +123,7 @@ impl Kind {
                 | Kind::DoorOpen
                 | Kind::HeatPumpFault
                 | Kind::HeatPumpDefrost
+                | Kind::StepUnconfirmed
         )
     }
 
@@ -166,8 +171,18 @@ impl RuleSet {
             if r.levels.is_empty() {
                 return bad(&r.id, "no levels".into());
             }
-            if r.levels.iter().any(|l| l.kind.on_clock() != r.on_clock()) {
-                return bad(&r.id, "mixes clock and reading levels".into());
+            if r.levels
+                .iter()
+                .any(|l| l.kind.on_clock() != r.on_clock() || l.kind.on_event() != r.on_event())
+            {
+                return bad(&r.id, "mixes clock, event and reading levels".into());
+            }
+            // An event rule is one fact of the cure record: nothing to grade or suppress.
+            if r.on_event() && (r.levels.len() != 1 || !r.suppressed_by.is_empty()) {
+                return bad(
+                    &r.id,
+                    "an event rule has one level and no suppressors".into(),
+                );
             }
             for l in &r.levels {
                 let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
@@ -196,5 +211,10 @@ impl Rule {
     /// Judged on the clock (silence, overruns) rather than on readings.
     pub fn on_clock(&self) -> bool {
         self.levels.first().is_some_and(|l| l.kind.on_clock())
+    }
+
+    /// Judged on the cure record (an operator's advance), never on readings or the clock.
+    pub fn on_event(&self) -> bool {
+        self.levels.first().is_some_and(|l| l.kind.on_event())
     }
 }

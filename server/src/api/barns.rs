@@ -99,11 +99,11 @@ pub(super) async fn advance(
         ));
     }
     blocking(move || {
-        Ok(Json(p.store.advance_curing(
+        // Through the platform: the event rules (A15, A20) judge the advance at once.
+        Ok(Json(p.advance_curing(
             curing.id,
             req.from_step,
             req.leaf_state,
-            p.clock.now(),
         )?))
     })
     .await

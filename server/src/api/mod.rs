@@ -6,6 +6,7 @@ mod access;
 mod alarms;
 mod auth;
 mod barns;
+mod devices;
 mod error;
 mod ingest;
 pub mod limit;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -55,6 +56,9 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/alarms/{id}/ack", post(alarms::acknowledge))
         .route(paths::ALARM_EVENTS, get(alarms::events))
         .route(paths::ALARM_KEYS, get(alarms::keys))
+        .route(paths::ALARM_STREAM, get(devices::stream))
+        .route(paths::DEVICES, get(devices::list).post(devices::register))
+        .route("/api/v1/devices/{id}", delete(devices::unregister))
         .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
         .route(paths::OPENAPI, get(openapi::document))

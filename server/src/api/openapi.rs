@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use yannong_core::barn::api;
 
-use super::{alarms, auth, barns, ingest, sync};
+use super::{alarms, auth, barns, devices, ingest, sync};
 
 struct Security;
 
@@ -31,10 +31,12 @@ impl Modify for Security {
         barns::readings, barns::images, barns::image,
         sync::changes, sync::stream,
         alarms::list, alarms::acknowledge, alarms::events, alarms::keys,
+        devices::register, devices::list, devices::unregister, devices::stream,
         ingest::readings, ingest::image,
     ),
     components(schemas(
         api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity, api::SignedAlarmEvent,
+        api::RegisterDevice, api::PushDevice,
     )),
     modifiers(&Security),
 )]

@@ -138,6 +138,16 @@ pub(super) fn get(c: &Connection, id: AlarmId) -> StoreResult<Option<Alarm>> {
     rows.next()?.map(from_row).transpose()
 }
 
+/// The newest alarm of `rule` on `barn`, active or cleared.
+pub(super) fn last(c: &Connection, barn: BarnId, rule: &str) -> StoreResult<Option<Alarm>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alarms a WHERE a.barn_id = ?1 AND a.rule = ?2 \
+         ORDER BY a.raised_at DESC, a.id DESC LIMIT 1"
+    ))?;
+    let mut rows = stmt.query(params![barn.0, rule])?;
+    rows.next()?.map(from_row).transpose()
+}
+
 /// Active alarms of a barn, to restore the engine after a restart.
 pub(super) fn active(c: &Connection, barn: BarnId) -> StoreResult<Vec<Alarm>> {
     let mut stmt = c.prepare_cached(&format!(
@@ -147,7 +157,8 @@ pub(super) fn active(c: &Connection, barn: BarnId) -> StoreResult<Vec<Alarm>> {
 }
 
 /// Alarms of the barns `user` may see, newest first; `open_only` keeps those still active or
-/// not yet acknowledged.
+/// not yet acknowledged (info entries are a log: nobody acknowledges them, once over they
+/// are done).
 pub(super) fn visible(
     c: &Connection,
     user: &User,
@@ -156,7 +167,8 @@ pub(super) fn visible(
 ) -> StoreResult<Vec<Alarm>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alarms a JOIN barns b ON b.id = a.barn_id WHERE ({VISIBLE}) \
-         AND (NOT :open OR a.cleared_at IS NULL OR a.acked_at IS NULL) \
+         AND (NOT :open OR a.cleared_at IS NULL \
+              OR (a.acked_at IS NULL AND a.severity <> 'info')) \
          ORDER BY a.raised_at DESC, a.id DESC LIMIT :limit"
     ))?;
     collect(
@@ -203,8 +215,9 @@ pub(super) fn acknowledge(
     Ok(alarm)
 }
 
-/// Appends a signed event for `alarm` to the feed of everyone who looks after its barn: the
-/// farmer who owns it and the technician assigned to it.
+/// Appends a signed event for `alarm` to the feed of everyone who looks after its barn (the
+/// farmer who owns it and the technician assigned to it) and of anyone escalation told of it
+/// (`alarm_audience`: the station), so every phone that showed the alarm sees how it ends.
 fn emit(
     tx: &Transaction<'_>,
     alarm: &Alarm,
@@ -217,7 +230,29 @@ fn emit(
         [alarm.barn_id.0],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    for recipient in std::iter::once(owner).chain(technician) {
+    let mut stmt = tx.prepare_cached(
+        "SELECT user_id FROM alarm_audience WHERE alarm_id = ?1 ORDER BY user_id",
+    )?;
+    let told: Vec<i64> = collect(stmt.query([alarm.id.0])?, |r| Ok(r.get(0)?))?;
+    let mut to: Vec<UserId> = Vec::new();
+    for id in std::iter::once(owner).chain(technician).chain(told) {
+        if !to.contains(&UserId(id)) {
+            to.push(UserId(id));
+        }
+    }
+    emit_to(tx, alarm, kind, at, seal, &to)
+}
+
+/// Appends a signed event for `alarm` to the feeds of `recipients` (each numbered on).
+pub(super) fn emit_to(
+    tx: &Transaction<'_>,
+    alarm: &Alarm,
+    kind: AlarmEventKind,
+    at: Timestamp,
+    seal: Sealer<'_>,
+    recipients: &[UserId],
+) -> StoreResult<()> {
+    for &UserId(recipient) in recipients {
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM alarm_events WHERE recipient = ?1",
             [recipient],

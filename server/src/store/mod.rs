@@ -7,18 +7,23 @@ mod alarms;
 mod changes;
 mod codec;
 mod curings;
+mod devices;
+mod escalations;
 mod readings;
 mod schema;
 mod sqlite;
 mod users;
 
 pub use alarms::{AlarmChange, AlarmChangeKind};
+pub use devices::{PendingEvent, PushTarget};
+pub use escalations::{BarnContacts, Contact, DueEscalation, EscalationState, EscalationStep};
 pub use sqlite::SqliteStore;
 
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     Alarm, AlarmEvent, AlarmId, Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId,
-    ImageMeta, IngestReport, Reading, Role, SignedAlarmEvent, StartCuringRequest, User, UserId,
+    ImageMeta, IngestReport, PushDevice, Reading, Role, SignedAlarmEvent, StartCuringRequest, User,
+    UserId,
 };
 use yannong_core::curing::Recipe;
 
@@ -195,6 +200,38 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
         after: u64,
         limit: usize,
     ) -> StoreResult<Vec<SignedAlarmEvent>>;
+
+    /// The newest alarm of `rule` on `barn`, active or cleared (event rules pick up from it).
+    fn last_alarm(&self, barn: BarnId, rule: &str) -> StoreResult<Option<Alarm>>;
+    /// Stops the escalation of acknowledged alarms, starts it for critical alarms that lack
+    /// one, and returns the escalations due at `now`.
+    fn due_escalations(&self, now: Timestamp) -> StoreResult<Vec<DueEscalation>>;
+    /// Moves an escalation on, with its reminders, unless it moved or was acknowledged since
+    /// it was read (then `false`: nothing is told twice or after an acknowledgement).
+    fn advance_escalation(&self, step: &EscalationStep, seal: Sealer<'_>) -> StoreResult<bool>;
+    /// Who to text or call about `barn`'s alarms.
+    fn barn_contacts(&self, barn: BarnId) -> StoreResult<Option<BarnContacts>>;
+
+    /// Registers a push token for `user` (moving it from whoever had it); see `devices.rs`.
+    fn register_device(
+        &self,
+        user: UserId,
+        channel: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> StoreResult<PushDevice>;
+    /// `false` when the device is not `user`'s.
+    fn unregister_device(&self, user: UserId, id: i64) -> StoreResult<bool>;
+    fn devices(&self, user: UserId) -> StoreResult<Vec<PushDevice>>;
+    fn device(&self, id: i64) -> StoreResult<Option<PushTarget>>;
+    /// Enabled devices with undelivered events whose retry time has come.
+    fn due_devices(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PushTarget>>;
+    fn pending_events(&self, device: &PushTarget, limit: usize) -> StoreResult<Vec<PendingEvent>>;
+    fn device_delivered(&self, id: i64, seq: u64) -> StoreResult<()>;
+    fn device_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()>;
+    fn device_disabled(&self, id: i64, reason: &str, now: Timestamp) -> StoreResult<()>;
+    /// Newest sequence number of `user`'s alarm feed.
+    fn feed_head(&self, user: UserId) -> StoreResult<u64>;
 }
 
 /// Signs an alarm event; the store calls it inside the transaction that numbers the event.

@@ -132,6 +132,38 @@ const STEPS: &[&str] = &[
         signed    TEXT NOT NULL,
         PRIMARY KEY (recipient, seq)
     ) STRICT, WITHOUT ROWID;",
+    // 5: escalation of unacknowledged critical alarms: where each schedule stands, so a
+    // restart neither repeats nor skips a step (next_at is NULL once acknowledged), and who
+    // besides the barn's people was told of an alarm (they hear how it ends too).
+    "CREATE TABLE alarm_escalations (
+        alarm_id   INTEGER PRIMARY KEY REFERENCES alarms (id),
+        started_at INTEGER NOT NULL,
+        steps_done INTEGER NOT NULL,
+        reminders  INTEGER NOT NULL,
+        next_at    INTEGER
+    ) STRICT;
+    CREATE INDEX alarm_escalations_due ON alarm_escalations (next_at) WHERE next_at IS NOT NULL;
+    CREATE TABLE alarm_audience (
+        alarm_id INTEGER NOT NULL REFERENCES alarms (id),
+        user_id  INTEGER NOT NULL REFERENCES users (id),
+        PRIMARY KEY (alarm_id, user_id)
+    ) STRICT, WITHOUT ROWID;",
+    // 6: phones' push registrations. Each device keeps its own delivery cursor into its
+    // person's alarm feed, so a restart resends exactly what no vendor accepted yet.
+    "CREATE TABLE push_devices (
+        id            INTEGER PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES users (id),
+        channel       TEXT NOT NULL,
+        token         TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        delivered_seq INTEGER NOT NULL,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_try_at   INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        disabled_at   INTEGER,
+        UNIQUE (channel, token)
+    ) STRICT;
+    CREATE INDEX push_devices_by_user ON push_devices (user_id);",
 ];
 
 pub static PLATFORM: Schema = Schema::new(STEPS);

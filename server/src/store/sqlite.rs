@@ -7,15 +7,16 @@ use sha2::{Digest, Sha256};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     Alarm, AlarmId, Barn, BarnId, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
-    Reading, Rejected, SignedAlarmEvent, StartCuringRequest, User, UserId,
+    PushDevice, Reading, Rejected, SignedAlarmEvent, StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 use yannong_core::store::Store;
 
 use super::codec::{IMAGE_COLUMNS, collect, image_from_row, next_seq};
 use super::{
-    AlarmChange, Cursor, NewBarn, NewUser, PlatformStore, Sealer, StoreError, StoreResult, alarms,
-    changes, curings, readings, schema, users,
+    AlarmChange, BarnContacts, Cursor, DueEscalation, EscalationStep, NewBarn, NewUser,
+    PendingEvent, PlatformStore, PushTarget, Sealer, StoreError, StoreResult, alarms, changes,
+    curings, devices, escalations, readings, schema, users,
 };
 
 /// Read connections: API handlers read concurrently with the single writer (WAL).
@@ -265,5 +266,67 @@ impl PlatformStore for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<SignedAlarmEvent>> {
         self.read(|c| alarms::events(c, user, after, limit))
+    }
+
+    fn last_alarm(&self, barn: BarnId, rule: &str) -> StoreResult<Option<Alarm>> {
+        self.read(|c| alarms::last(c, barn, rule))
+    }
+
+    fn due_escalations(&self, now: Timestamp) -> StoreResult<Vec<DueEscalation>> {
+        self.write(|tx| escalations::due(tx, now))
+    }
+
+    fn advance_escalation(&self, step: &EscalationStep, seal: Sealer<'_>) -> StoreResult<bool> {
+        self.write(|tx| escalations::advance(tx, step, seal))
+    }
+
+    fn barn_contacts(&self, barn: BarnId) -> StoreResult<Option<BarnContacts>> {
+        self.read(|c| escalations::contacts(c, barn))
+    }
+
+    fn register_device(
+        &self,
+        user: UserId,
+        channel: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> StoreResult<PushDevice> {
+        self.write(|tx| devices::register(tx, user, channel, token, now))
+    }
+
+    fn unregister_device(&self, user: UserId, id: i64) -> StoreResult<bool> {
+        self.write(|tx| devices::unregister(tx, user, id))
+    }
+
+    fn devices(&self, user: UserId) -> StoreResult<Vec<PushDevice>> {
+        self.read(|c| devices::list(c, user))
+    }
+
+    fn device(&self, id: i64) -> StoreResult<Option<PushTarget>> {
+        self.read(|c| devices::target(c, id))
+    }
+
+    fn due_devices(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<PushTarget>> {
+        self.read(|c| devices::due(c, now, limit))
+    }
+
+    fn pending_events(&self, device: &PushTarget, limit: usize) -> StoreResult<Vec<PendingEvent>> {
+        self.read(|c| devices::pending(c, device, limit))
+    }
+
+    fn device_delivered(&self, id: i64, seq: u64) -> StoreResult<()> {
+        self.write(|tx| devices::delivered(tx, id, seq))
+    }
+
+    fn device_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
+        self.write(|tx| devices::failed(tx, id, retry_at, error))
+    }
+
+    fn device_disabled(&self, id: i64, reason: &str, now: Timestamp) -> StoreResult<()> {
+        self.write(|tx| devices::disable(tx, id, reason, now))
+    }
+
+    fn feed_head(&self, user: UserId) -> StoreResult<u64> {
+        self.read(|c| devices::feed_head(c, user))
     }
 }
