@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-#[path = "common/fake_vendors.rs"]
+// Shared with the end-to-end tests (yannong-e2e), which also drive phones with it.
+#[path = "../../tests/src/fake_vendors.rs"]
 mod fake_vendors;
 
 use std::sync::Arc;

@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 
 use super::BarnError;
 use super::api::{
-    Alarm, AlarmId, ApiError, BarnId, ChangesPage, ImageId, LoginRequest, Session,
-    SignedAlarmEvent, paths,
+    Alarm, AlarmId, ApiError, BarnId, ChangesPage, ImageId, LoginRequest, PushDevice,
+    RegisterDevice, Session, SignedAlarmEvent, paths,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -243,6 +243,35 @@ impl PlatformClient {
             )
             .await?;
         read_capped(res).await
+    }
+
+    /// Registers this phone's push token for the caller (`POST /api/v1/devices`).
+    pub async fn register_device(
+        &self,
+        token: &str,
+        device: &RegisterDevice,
+    ) -> Result<PushDevice, BarnError> {
+        let body = Self::body(device)?;
+        self.json(Method::POST, paths::DEVICES, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn unregister_device(&self, token: &str, id: i64) -> Result<(), BarnError> {
+        self.send(
+            Method::DELETE,
+            &paths::device(id),
+            Some(token),
+            None,
+            Some(REQUEST_TIMEOUT),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Opens the caller's alarm feed as server-sent events after sequence number `after`.
+    pub async fn alarm_stream(&self, token: &str, after: u64) -> Result<Response, BarnError> {
+        let path = format!("{}?after={after}", paths::ALARM_STREAM);
+        self.send(Method::GET, &path, Some(token), None, None).await
     }
 
     /// Opens the live stream of `barn` (server-sent events; see [`super::sse`]).

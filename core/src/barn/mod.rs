@@ -20,4 +20,4 @@ pub use client::ClientConfig;
 pub use error::BarnError;
 pub use local::LocalSession;
 pub use secrets::{MemorySecrets, SecretStore};
-pub use service::{Barns, SyncReport, WatchEvent};
+pub use service::{AlarmWatchEvent, Barns, SyncReport, WatchEvent};

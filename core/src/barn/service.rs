@@ -19,6 +19,10 @@ use crate::store::Store;
 
 /// Sending the acknowledgement outbox; only `Barns` uses it.
 mod acks;
+/// Push registration and the self-hosted alarm stream.
+mod alarm_push;
+
+pub use alarm_push::AlarmWatchEvent;
 
 /// Readings per sync page: about a barn-week; small enough for 2G, few round trips.
 const PAGE_LIMIT: usize = 10_000;

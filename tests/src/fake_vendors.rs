@@ -1,6 +1,7 @@
 //! Stand-ins for the push vendors' servers on loopback: they answer every vendor's token and
 //! send endpoints the way the vendor documents, record each request, and fail on demand.
-#![allow(clippy::unwrap_used, dead_code)]
+// Test support: a failed stand-in should stop the test loudly.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
