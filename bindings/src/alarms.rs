@@ -2,16 +2,26 @@
 //! up on start and wake-up, and the inbox screen reads the stored list.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::SystemTime;
 
 use yannong_core::Timestamp;
-use yannong_core::alarm::{Inbox, PushError, Received};
+use yannong_core::alarm::notify;
+use yannong_core::alarm::{
+    Inbox, PlanContext, PushChannel as CoreChannel, PushError, Pushed, QuietHours, Received,
+};
 use yannong_core::barn::api::{self as api, AlarmEventKind as CoreKind, Severity};
+use yannong_core::barn::local;
 use yannong_core::keys::public_key_from_hex;
+use yannong_core::store::Store;
 use yannong_core::text::Locale;
 
+use crate::alarm_plan::{NotificationPlan, QuietHoursSetting, plan};
 use crate::runtime::{blocking, on_runtime};
 use crate::{Barns, LocalizedText, YannongError};
+
+/// Quiet hours are judged in China's time zone until the shell gives the device's.
+const CHINA_UTC_OFFSET: i32 = 480;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum AlarmSeverity {
@@ -52,22 +62,101 @@ pub struct AlarmInfo {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PushOutcome {
-    /// New: show or update its notification. `gap`: earlier events are missing, call
-    /// `catchUp()`.
+    /// New: carry out `notification`. `gap`: earlier events are missing, call `catchUp()`.
     New {
         kind: AlarmEventKind,
         alarm: AlarmInfo,
         gap: bool,
+        notification: NotificationPlan,
     },
     /// Already here through another channel: nothing to show.
     Duplicate,
+    /// The channel could only say that news exists up to `seq` (the event did not fit the
+    /// vendor's limits): call `catchUp()`.
+    CatchUpNeeded { seq: u64 },
+}
+
+/// Where a payload came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PushChannel {
+    /// Firebase: `RemoteMessage.data` as a JSON object.
+    Fcm,
+    /// Huawei: `RemoteMessage.data` (the string).
+    Hms,
+    /// Honor: `HonorPushDataMsg.data`.
+    Honor,
+    /// Xiaomi: `MiPushMessage.content`.
+    MiPush,
+    /// OPPO: the tapped notification's extras as a JSON object.
+    Oppo,
+    /// vivo: `UPSNotificationMessage.params` as a JSON object.
+    Vivo,
+    /// APNs: the notification's `userInfo` as JSON.
+    Apns,
+    /// The platform's own alarm stream.
+    Stream,
+}
+
+impl From<PushChannel> for CoreChannel {
+    fn from(c: PushChannel) -> CoreChannel {
+        match c {
+            PushChannel::Fcm => CoreChannel::Fcm,
+            PushChannel::Hms => CoreChannel::Hms,
+            PushChannel::Honor => CoreChannel::Honor,
+            PushChannel::MiPush => CoreChannel::MiPush,
+            PushChannel::Oppo => CoreChannel::Oppo,
+            PushChannel::Vivo => CoreChannel::Vivo,
+            PushChannel::Apns => CoreChannel::Apns,
+            PushChannel::Stream => CoreChannel::Stream,
+        }
+    }
 }
 
 #[derive(Debug, uniffi::Object)]
 pub struct AlarmInbox {
-    barns: Arc<yannong_core::barn::Barns>,
-    inbox: Inbox,
-    locale: Locale,
+    pub(crate) barns: Arc<yannong_core::barn::Barns>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) inbox: Inbox,
+    pub(crate) locale: Locale,
+    /// The phone's UTC offset for quiet hours; China's until the shell says otherwise.
+    utc_offset_minutes: AtomicI32,
+}
+
+impl AlarmInbox {
+    pub(crate) fn context(&self) -> Result<PlanContext, YannongError> {
+        Ok(PlanContext::load(
+            &self.store,
+            Timestamp::now(),
+            self.utc_offset_minutes.load(Ordering::Relaxed),
+            self.locale,
+        )?)
+    }
+
+    /// Turns what the inbox made of a payload into what the shell does with it.
+    pub(crate) fn outcome(&self, got: Pushed) -> Result<PushOutcome, YannongError> {
+        Ok(match got {
+            Pushed::CatchUp { seq } => PushOutcome::CatchUpNeeded { seq },
+            Pushed::Received(Received::Duplicate) => PushOutcome::Duplicate,
+            Pushed::Received(Received::New { event, gap }) => {
+                let barn = self
+                    .store
+                    .read(|c| local::barn(c, event.alarm.barn_id))
+                    .ok()
+                    .flatten();
+                let ctx = self.context()?;
+                PushOutcome::New {
+                    kind: kind(event.kind),
+                    alarm: info(&event.alarm, self.locale),
+                    gap,
+                    notification: plan(&notify::plan(
+                        &event,
+                        barn.as_ref().map(|b| b.name.as_str()),
+                        &ctx,
+                    )),
+                }
+            }
+        })
+    }
 }
 
 #[uniffi::export]
@@ -96,42 +185,76 @@ impl Barns {
         }
         Ok(Arc::new(AlarmInbox {
             barns: self.inner.clone(),
+            store: self.store.clone(),
             inbox: Inbox::new(self.store.clone(), keys),
             locale: self.locale,
+            utc_offset_minutes: AtomicI32::new(CHINA_UTC_OFFSET),
         }))
     }
 }
 
 #[uniffi::export]
 impl AlarmInbox {
-    /// A push receiver's payload (the signed event's JSON, as every channel carries it) from
-    /// `channel` ("fcm", "hms", "mipush", "apns"…). Forged, foreign or unreadable payloads
-    /// are refused (`Integrity` / `InvalidInput`) and change nothing.
+    /// A push receiver's payload exactly as it arrived on `channel` (see [`PushChannel`] for
+    /// what each receiver hands over). Forged, foreign or stale payloads are refused
+    /// (`Integrity`), unreadable ones too (`InvalidInput`); neither changes anything.
     pub async fn on_push(
-        &self,
+        self: Arc<Self>,
         payload: Vec<u8>,
-        channel: String,
+        channel: PushChannel,
     ) -> Result<PushOutcome, YannongError> {
-        let (barns, inbox, locale) = (self.barns.clone(), self.inbox.clone(), self.locale);
         blocking(move |_| {
-            let me = barns
+            let me = self
+                .barns
                 .session()?
                 .ok_or_else(|| YannongError::Unauthorized {
                     detail: "not logged in".to_owned(),
                 })?
                 .user
                 .id;
-            let got = inbox
-                .receive_bytes(&payload, &channel, me, Timestamp::now())
+            let got = self
+                .inbox
+                .on_push(channel.into(), &payload, me, Timestamp::now())
                 .map_err(refused)?;
-            Ok(match got {
-                Received::Duplicate => PushOutcome::Duplicate,
-                Received::New { event, gap } => PushOutcome::New {
-                    kind: kind(event.kind),
-                    alarm: info(&event.alarm, locale),
-                    gap,
-                },
-            })
+            self.outcome(got)
+        })
+        .await
+    }
+
+    /// The phone's offset from UTC in minutes (east positive), for quiet hours. Shells set
+    /// it from the device's time zone; it starts as China's (+480).
+    pub fn set_utc_offset_minutes(&self, minutes: i32) {
+        self.utc_offset_minutes
+            .store(minutes.clamp(-14 * 60, 14 * 60), Ordering::Relaxed);
+    }
+
+    /// Sets (or with `None` turns off) the user's quiet hours: below critical, alarms arriving
+    /// then are shown without sound. Kept across restarts.
+    pub async fn set_quiet_hours(
+        &self,
+        setting: Option<QuietHoursSetting>,
+    ) -> Result<(), YannongError> {
+        let q = setting
+            .map(|q| QuietHours::new(q.start_minute, q.end_minute))
+            .transpose()
+            .map_err(|e| YannongError::InvalidInput {
+                detail: e.to_string(),
+                field: Some("quiet_hours".to_owned()),
+                step: None,
+            })?;
+        let store = self.store.clone();
+        blocking(move |_| Ok(notify::save_quiet_hours(&store, q)?)).await
+    }
+
+    pub async fn quiet_hours(&self) -> Result<Option<QuietHoursSetting>, YannongError> {
+        let store = self.store.clone();
+        blocking(move |_| {
+            Ok(
+                notify::load_quiet_hours(&store)?.map(|q| QuietHoursSetting {
+                    start_minute: q.start_minute(),
+                    end_minute: q.end_minute(),
+                }),
+            )
         })
         .await
     }
@@ -157,7 +280,7 @@ impl AlarmInbox {
     }
 }
 
-fn refused(e: PushError) -> YannongError {
+pub(crate) fn refused(e: PushError) -> YannongError {
     match e {
         PushError::Store(e) => e.into(),
         PushError::Unreadable(_) => YannongError::InvalidInput {
@@ -173,7 +296,7 @@ fn refused(e: PushError) -> YannongError {
     }
 }
 
-fn kind(k: CoreKind) -> AlarmEventKind {
+pub(crate) fn kind(k: CoreKind) -> AlarmEventKind {
     match k {
         CoreKind::Raised => AlarmEventKind::Raised,
         CoreKind::Escalated => AlarmEventKind::Escalated,
@@ -183,17 +306,21 @@ fn kind(k: CoreKind) -> AlarmEventKind {
     }
 }
 
-fn info(a: &api::Alarm, locale: Locale) -> AlarmInfo {
+pub(crate) fn severity(s: Severity) -> AlarmSeverity {
+    match s {
+        Severity::Info => AlarmSeverity::Info,
+        Severity::Minor => AlarmSeverity::Minor,
+        Severity::Major => AlarmSeverity::Major,
+        Severity::Critical => AlarmSeverity::Critical,
+    }
+}
+
+pub(crate) fn info(a: &api::Alarm, locale: Locale) -> AlarmInfo {
     AlarmInfo {
         id: a.id.0,
         barn_id: a.barn_id.0,
         rule: a.rule.clone(),
-        severity: match a.severity {
-            Severity::Info => AlarmSeverity::Info,
-            Severity::Minor => AlarmSeverity::Minor,
-            Severity::Major => AlarmSeverity::Major,
-            Severity::Critical => AlarmSeverity::Critical,
-        },
+        severity: severity(a.severity),
         title: LocalizedText::new(&a.title, locale),
         action: LocalizedText::new(&a.action, locale),
         raised_at: a.raised_at.into(),

@@ -3,6 +3,8 @@
 
 uniffi::setup_scaffolding!();
 
+mod alarm_delivery;
+mod alarm_plan;
 mod alarms;
 mod barn_views;
 mod barns;
@@ -15,6 +17,8 @@ mod runtime;
 mod types;
 mod yannong;
 
+pub use alarm_delivery::*;
+pub use alarm_plan::*;
 pub use alarms::*;
 pub use barn_views::*;
 pub use barns::*;
