@@ -4,19 +4,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-// Shared with the end-to-end tests (yannong-e2e), which also drive phones with it.
-#[path = "../../tests/src/fake_vendors.rs"]
-mod fake_vendors;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::{World, world};
-use fake_vendors::Failure;
 use yannong_core::Text;
 use yannong_core::alarm::PushChannel;
 use yannong_core::alarm::channel::{self, Carried};
 use yannong_core::barn::api::{AlarmEvent, AlarmEventKind, Severity, paths};
+use yannong_server::push::standin::{self, Failure, Seen, StandIn, phone_payload, send_path};
 use yannong_server::push::{Dispatcher, PushConfig, Vendors, retry_delay};
 use yannong_server::store::{AlarmChange, AlarmChangeKind};
 
@@ -26,20 +23,7 @@ const P256: &str = include_str!("fixtures/push-test-p256.pem");
 const P256_PUB: &str = include_str!("fixtures/push-test-p256.pub.pem");
 
 fn config(base: &str) -> PushConfig {
-    let json = serde_json::json!({
-        "fcm": { "endpoint": base, "project_id": "yannong", "client_email": "push@yannong.iam",
-                 "private_key": RSA, "token_uri": format!("{base}/fcm/token") },
-        "hms": { "endpoint": base, "token_uri": format!("{base}/hms/token"), "app_id": "10086",
-                 "client_secret": "hms-secret" },
-        "honor": { "endpoint": base, "token_uri": format!("{base}/honor/token"), "app_id": "20086",
-                   "client_id": "honor-client", "client_secret": "honor-secret" },
-        "mipush": { "endpoint": base, "app_secret": "mi-secret", "package_name": "cn.yannong.app" },
-        "oppo": { "endpoint": base, "app_key": "oppo-key", "master_secret": "oppo-master" },
-        "vivo": { "endpoint": base, "app_id": "30086", "app_key": "vivo-key", "app_secret": "vivo-secret" },
-        "apns": { "endpoint": base, "team_id": "TEAM123456", "key_id": "KEY1234567",
-                  "private_key": P256, "topic": "cn.yannong.app" },
-    });
-    PushConfig::parse(&json.to_string()).unwrap()
+    PushConfig::parse(&standin::config(base, RSA, P256).to_string()).unwrap()
 }
 
 fn raise(w: &World, rule: &str, severity: Severity) {
@@ -60,12 +44,12 @@ fn raise(w: &World, rule: &str, severity: Severity) {
 
 async fn setup() -> (
     World,
-    Arc<fake_vendors::Vendors>,
+    Arc<StandIn>,
     Arc<Dispatcher>,
     Vec<(PushChannel, i64)>,
 ) {
     let w = world();
-    let (fake, addr) = fake_vendors::start().await;
+    let (fake, addr) = standin::start().await.unwrap();
     let base = format!("http://{addr}");
     let token = w.login(&w.farmer_a).await;
     let mut devices = Vec::new();
@@ -89,39 +73,6 @@ async fn setup() -> (
     (w, fake, dispatcher, devices)
 }
 
-/// What the phone's receiver of `ch` would hand to the core, taken from the vendor request.
-fn phone_payload(ch: PushChannel, seen: &fake_vendors::Seen) -> String {
-    match ch {
-        PushChannel::Fcm => seen.json()["message"]["data"].to_string(),
-        PushChannel::Hms => seen.json()["message"]["data"].as_str().unwrap().to_owned(),
-        PushChannel::Honor => seen.json()["data"].as_str().unwrap().to_owned(),
-        PushChannel::MiPush => seen.form()["payload"].clone(),
-        PushChannel::Oppo => {
-            let msg: serde_json::Value = serde_json::from_str(&seen.form()["message"]).unwrap();
-            msg["notification"]["action_parameters"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-        PushChannel::Vivo => seen.json()["clientCustomMap"].to_string(),
-        PushChannel::Apns => seen.body.clone(),
-        PushChannel::Stream => unreachable!(),
-    }
-}
-
-fn send_path(ch: PushChannel) -> &'static str {
-    match ch {
-        PushChannel::Fcm => "/v1/projects/yannong/messages:send",
-        PushChannel::Hms => "/v1/10086/messages:send",
-        PushChannel::Honor => "/api/v1/20086/sendMessage",
-        PushChannel::MiPush => "/v3/message/regid",
-        PushChannel::Oppo => "/server/v1/message/notification/unicast",
-        PushChannel::Vivo => "/message/send",
-        PushChannel::Apns => "/3/device/",
-        PushChannel::Stream => unreachable!(),
-    }
-}
-
 #[tokio::test]
 async fn every_vendor_gets_its_format_and_the_phone_can_verify_what_arrives() {
     let (w, fake, dispatcher, devices) = setup().await;
@@ -133,7 +84,7 @@ async fn every_vendor_gets_its_format_and_the_phone_can_verify_what_arrives() {
         let sent = fake.seen(send_path(*ch));
         assert_eq!(sent.len(), 1, "{ch}");
         let raw = phone_payload(*ch, &sent[0]);
-        match channel::unwrap(*ch, raw.as_bytes()).unwrap() {
+        match channel::unwrap(*ch, &raw).unwrap() {
             Carried::Event(signed) => {
                 let e = signed.open(&[key]).unwrap();
                 assert_eq!(
@@ -377,8 +328,8 @@ async fn refused_and_stale_events_are_skipped_and_a_restart_resends_nothing() {
     assert_eq!(again.round().await.unwrap(), Default::default());
 }
 
-fn fake_host(fake: &fake_vendors::Vendors) -> String {
-    let seen = fake.seen.lock().unwrap();
+fn fake_host(fake: &StandIn) -> String {
+    let seen: Vec<Seen> = fake.seen("/");
     seen.first()
         .map(|s| s.header("host").to_owned())
         .unwrap_or_default()

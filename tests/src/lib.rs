@@ -2,8 +2,6 @@
 //! served on a loopback port, and a phone-side `Barns` with its own data folder.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
-pub mod fake_vendors;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -11,8 +11,8 @@ use yannong_core::alarm::{Inbox, PushChannel, Pushed, Received};
 use yannong_core::barn::AlarmWatchEvent;
 use yannong_core::barn::api::Alarm;
 use yannong_core::cancel::Cancel;
-use yannong_e2e::fake_vendors::{self, Seen};
 use yannong_e2e::{PASSWORD, TestPlatform, raise_fan_alarms};
+use yannong_server::push::standin::{self, Seen};
 use yannong_server::push::{Dispatcher, PushConfig, Vendors};
 
 fn dispatcher(p: &TestPlatform, vendors_at: &str) -> Arc<Dispatcher> {
@@ -29,17 +29,12 @@ fn dispatcher(p: &TestPlatform, vendors_at: &str) -> Arc<Dispatcher> {
     ))
 }
 
-/// What each phone receiver hands the core, from what its vendor was asked to deliver.
 fn mipush_payload(s: &Seen) -> Vec<u8> {
-    s.form()["payload"].clone().into_bytes()
+    standin::phone_payload(PushChannel::MiPush, s)
 }
 
 fn hms_payload(s: &Seen) -> Vec<u8> {
-    s.json()["message"]["data"]
-        .as_str()
-        .unwrap()
-        .as_bytes()
-        .to_vec()
+    standin::phone_payload(PushChannel::Hms, s)
 }
 
 /// The platform's list as the phone should end up with it: each alarm's newest state.
@@ -58,7 +53,7 @@ fn inbox_list(inbox: &Inbox, p: &TestPlatform) -> Vec<Alarm> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_mix_of_channels_delivers_each_event_once() {
     let p = TestPlatform::start().await;
-    let (vendors, addr) = fake_vendors::start().await;
+    let (vendors, addr) = standin::start().await.unwrap();
     let push = dispatcher(&p, &format!("http://{addr}"));
     let phone = Arc::new(p.phone());
     phone.barns.login(&p.farmer.phone, PASSWORD).await.unwrap();

@@ -7,6 +7,7 @@ pub mod config;
 mod dispatch;
 pub mod message;
 pub mod request;
+pub mod standin;
 pub mod vendors;
 
 pub use config::{PushConfig, Secret};
