@@ -14,12 +14,14 @@ use yannong_core::barn::{
 };
 use yannong_core::cancel::Cancel;
 use yannong_core::store::Store;
+use yannong_server::alarm::RecordingNotifier;
 use yannong_server::clock::Clock;
 use yannong_server::platform::Platform;
 use yannong_server::sim::Fault;
 use yannong_server::simulate::{Simulation, TECHNICIAN_PHONE};
 use yannong_server::store::SqliteStore;
 
+use crate::demo_alarm::Scene;
 use crate::{Result, plot};
 
 pub const BARNS: usize = 53;
@@ -46,7 +48,9 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     let store = Arc::new(SqliteStore::open(&platform_dir.join("platform.db"))?);
     // The simulated days end now, so "last updated" on the phone reads as it would live.
     let clock = Clock::manual(Timestamp::now().add_hours(-(DAYS as f64) * 24.0));
-    let platform = Platform::new(store, clock.clone());
+    let notifier = Arc::new(RecordingNotifier::default());
+    let platform = Platform::new(store, clock.clone()).with_notifier(notifier.clone());
+    let mut scene = Scene::start(&platform, notifier).await?;
 
     let started = Instant::now();
     let p = platform.clone();
@@ -81,6 +85,13 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
         for (preferred, fault, at) in faults {
             if hour == at {
                 let barn = mid_cure(&platform, &ids, preferred, &faulty)?;
+                if fault == Fault::FanStop {
+                    let url = format!("http://{addr}");
+                    let dir = out.join("farmer-phone");
+                    scene
+                        .farmer_phone(&platform, &url, DEMO_PASSWORD, barn, &dir)
+                        .await?;
+                }
                 sim.inject(barn, fault);
                 faulty.push(barn);
                 println!("  simulated hour {hour}: {fault:?} in barn {barn}");
@@ -96,6 +107,7 @@ async fn run_async(out: &Path, data: &Path) -> Result<Arc<Store>> {
     );
 
     print_alarms(&platform)?;
+    scene.play(&sim, &clock).await?;
 
     let phone_store = Arc::new(Store::open_in_dir(data)?);
     let phone = Barns::new(

@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout)] // a CLI prints
 
+mod demo_alarm;
 mod demo_barns;
 mod demo_lessons;
 mod lessons;

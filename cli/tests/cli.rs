@@ -79,14 +79,63 @@ fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
             .any(|l| l.starts_with(&format!("    {power}号烤房 A09 严重"))),
         "{alarms:?}"
     );
+    // The alarm scene: the fan-stop barn's farmer gets the alarm through the FCM and MiPush
+    // stand-ins once, acknowledges (escalation stops), and sees it clear.
+    let scene = stdout.split("alarm scene, ").nth(1).unwrap();
+    let scene: Vec<&str> = scene
+        .lines()
+        .take_while(|l| !l.contains("phone logged in"))
+        .collect();
+    assert!(scene[0].starts_with(&format!("{fan}号烤房")), "{scene:?}");
+    assert!(
+        scene
+            .iter()
+            .any(|l| l.contains("Sms to 138****") && l.contains("循环风机停转"))
+    );
+    let shown: Vec<_> = scene
+        .iter()
+        .filter(|l| l.contains("delivered event"))
+        .collect();
+    assert!(
+        shown[0].contains("Show \"【严重】") && shown[0].contains("alarm_critical"),
+        "{scene:?}"
+    );
+    let rounds: Vec<_> = scene.iter().filter(|l| l.contains("push round")).collect();
+    for r in &rounds {
+        // Each event arrived through both channels and counted once.
+        let nums: Vec<u32> = r
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert_eq!(nums[0], nums[1] + nums[2], "{r}");
+        assert_eq!(nums[1], nums[2], "{r}");
+    }
+    assert!(
+        scene.iter().any(|l| l.contains("platform has it")),
+        "{scene:?}"
+    );
+    assert!(
+        scene.iter().any(|l| l.contains(": 0 more texts or calls")),
+        "{scene:?}"
+    );
+    assert!(
+        scene
+            .last()
+            .unwrap()
+            .contains("A10 cleared and acknowledged"),
+        "{scene:?}"
+    );
+
     let ranking = stdout.split("barns by urgency").nth(1).unwrap();
-    let top: Vec<&str> = ranking.lines().skip(2).take(2).collect();
+    let top: Vec<&str> = ranking.lines().skip(2).take(5).collect();
     assert!(
         top[0].contains("停电") && top[0].starts_with(&format!("  {power}号烤房")),
         "{top:?}"
     );
+    // The scene got the fan running again, but the barn is still catching up on heat.
     assert!(
-        top[1].contains("循环风机停转") && top[1].starts_with(&format!("  {fan}号烤房")),
+        top.iter()
+            .any(|l| l.starts_with(&format!("  {fan}号烤房")) && l.contains("偏低")),
         "{top:?}"
     );
     for id in [1, fan, power, 53] {

@@ -17,13 +17,10 @@ use yannong_server::push::standin::{self, Failure, Seen, StandIn, phone_payload,
 use yannong_server::push::{Dispatcher, PushConfig, Vendors, retry_delay};
 use yannong_server::store::{AlarmChange, AlarmChangeKind};
 
-const RSA: &str = include_str!("fixtures/push-test-rsa.pem");
-const RSA_PUB: &str = include_str!("fixtures/push-test-rsa.pub.pem");
-const P256: &str = include_str!("fixtures/push-test-p256.pem");
-const P256_PUB: &str = include_str!("fixtures/push-test-p256.pub.pem");
+use standin::{P256_PUBLIC_PEM as P256_PUB, RSA_PUBLIC_PEM as RSA_PUB};
 
 fn config(base: &str) -> PushConfig {
-    PushConfig::parse(&standin::config(base, RSA, P256).to_string()).unwrap()
+    PushConfig::parse(&standin::config(base).to_string()).unwrap()
 }
 
 fn raise(w: &World, rule: &str, severity: Severity) {

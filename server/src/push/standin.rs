@@ -12,6 +12,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 
+/// Stand-in credentials (see `standin_keys/README.md`): FCM's service-account RSA key and
+/// APNs' P-256 provider key, with their public halves for tests that check signatures.
+pub const RSA_PEM: &str = include_str!("standin_keys/rsa.pem");
+pub const RSA_PUBLIC_PEM: &str = include_str!("standin_keys/rsa.pub.pem");
+pub const P256_PEM: &str = include_str!("standin_keys/p256.pem");
+pub const P256_PUBLIC_PEM: &str = include_str!("standin_keys/p256.pub.pem");
+
 /// One request as the vendor received it.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -158,9 +165,10 @@ async fn answer(State(v): State<Arc<StandIn>>, req: Request) -> Response {
 }
 
 /// A push configuration sending every vendor to the stand-ins at `base` (`http://addr`),
-/// with test credentials (`rsa_pem`/`p256_pem`: FCM's and APNs' keys; the stand-ins do not
-/// check signatures, tests that do decode them themselves).
-pub fn config(base: &str, rsa_pem: &str, p256_pem: &str) -> serde_json::Value {
+/// with the stand-in credentials (the stand-ins do not check signatures; tests that care
+/// decode them with the public halves).
+pub fn config(base: &str) -> serde_json::Value {
+    let (rsa_pem, p256_pem) = (RSA_PEM, P256_PEM);
     serde_json::json!({
         "fcm": { "endpoint": base, "project_id": "yannong", "client_email": "push@yannong.iam",
                  "private_key": rsa_pem, "token_uri": format!("{base}/fcm/token") },
