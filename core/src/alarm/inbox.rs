@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use ed25519_dalek::VerifyingKey;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::channel::{self, Carried, PushChannel};
 use crate::Timestamp;
@@ -148,6 +148,7 @@ impl Inbox {
             if inserted == 0 {
                 return Ok::<_, PushError>(false);
             }
+            advance_head(tx, me, event.seq)?;
             // Events may arrive out of order across channels: the highest sequence number
             // carries the newest state (the platform numbers them in commit order).
             tx.execute(
@@ -170,24 +171,17 @@ impl Inbox {
 
     /// The highest sequence number `me` holds with every earlier one: catch up after it.
     pub fn contiguous(&self, me: UserId) -> Result<u64, PushError> {
-        let (first_gap, has_first): (Option<i64>, bool) = self.store.read(|c| {
-            // The lowest seq whose successor is missing: everything up to it is there when
-            // seq 1 is.
-            let gap = c.query_row(
-                "SELECT MIN(f.seq) FROM alarm_feed f WHERE f.recipient = ?1 AND NOT EXISTS \
-                 (SELECT 1 FROM alarm_feed g WHERE g.recipient = f.recipient AND g.seq = f.seq + 1)",
-                [me.0],
-                |r| r.get(0),
-            )?;
-            let first = c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM alarm_feed WHERE recipient = ?1 AND seq = 1)",
-                [me.0],
-                |r| r.get(0),
-            )?;
-            Ok::<_, PushError>((gap, first))
+        let head: Option<i64> = self.store.read(|c| {
+            Ok::<_, PushError>(
+                c.query_row(
+                    "SELECT contiguous FROM alarm_feed_head WHERE recipient = ?1",
+                    [me.0],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            )
         })?;
-        let n = first_gap;
-        Ok(if has_first { n.unwrap_or(0) as u64 } else { 0 })
+        Ok(head.unwrap_or(0) as u64)
     }
 
     /// The inbox of `me`: each alarm once, newest raised first. An acknowledgement still
@@ -215,3 +209,35 @@ impl Inbox {
         Ok(out)
     }
 }
+
+/// Moves `me`'s unbroken head on after `seq` was stored: past it if it closes the gap, and
+/// past any later events that arrived early. Each event is stepped over once: O(1) amortised.
+fn advance_head(tx: &rusqlite::Transaction<'_>, me: UserId, seq: u64) -> rusqlite::Result<()> {
+    let head: i64 = tx
+        .query_row(
+            "SELECT contiguous FROM alarm_feed_head WHERE recipient = ?1",
+            [me.0],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if seq as i64 != head + 1 {
+        return Ok(());
+    }
+    let mut next = head + 1;
+    let mut held = tx.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM alarm_feed WHERE recipient = ?1 AND seq = ?2)",
+    )?;
+    while held.query_row(params![me.0, next + 1], |r| r.get::<_, bool>(0))? {
+        next += 1;
+    }
+    tx.execute(
+        "INSERT INTO alarm_feed_head (recipient, contiguous) VALUES (?1, ?2) \
+         ON CONFLICT (recipient) DO UPDATE SET contiguous = excluded.contiguous",
+        params![me.0, next],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

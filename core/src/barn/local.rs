@@ -104,7 +104,9 @@ pub(super) fn end(tx: &Transaction<'_>) -> Result<(), BarnError> {
 
 /// The alarm inbox goes with the account, like its barns.
 fn forget_alarms(tx: &Transaction<'_>) -> Result<(), BarnError> {
-    tx.execute_batch("DELETE FROM alarm_feed; DELETE FROM alarm_inbox;")?;
+    tx.execute_batch(
+        "DELETE FROM alarm_feed; DELETE FROM alarm_feed_head; DELETE FROM alarm_inbox;",
+    )?;
     Ok(())
 }
 

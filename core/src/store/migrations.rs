@@ -174,6 +174,18 @@ pub(crate) const STEPS: &[&str] = &[
         raised_at INTEGER NOT NULL
     ) STRICT;
     ALTER TABLE barn_sync ADD COLUMN last_contact_at INTEGER;",
+    // 9: each recipient's unbroken feed head (every seq up to it is held), moved on in the
+    // transaction that stores an event: finding it by scanning the feed made every push
+    // cost time in proportion to the whole season's alarms.
+    "CREATE TABLE alarm_feed_head (
+        recipient  INTEGER PRIMARY KEY,
+        contiguous INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO alarm_feed_head (recipient, contiguous)
+    SELECT r.recipient, (SELECT MIN(f.seq) FROM alarm_feed f WHERE f.recipient = r.recipient
+        AND NOT EXISTS (SELECT 1 FROM alarm_feed g WHERE g.recipient = f.recipient
+            AND g.seq = f.seq + 1))
+    FROM (SELECT DISTINCT recipient FROM alarm_feed WHERE seq = 1) r;",
 ];
 
 /// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).

@@ -34,6 +34,41 @@ fn insert_fixture(conn: &Connection, version: u32) {
 }
 
 #[test]
+fn the_feed_head_is_computed_for_feeds_received_before_it_existed() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let mut conn = open_writer(&path).unwrap();
+        migrate(
+            &migrations_up_to(&STEPS[..8]),
+            &mut conn,
+            None,
+            latest_version(),
+        )
+        .unwrap();
+        // Recipient 3 holds 1, 2, 4 (head 2); recipient 4 holds 2, 3 only (head 0).
+        for (who, seq) in [(3, 1), (3, 2), (3, 4), (4, 2), (4, 3)] {
+            conn.execute(
+                "INSERT INTO alarm_feed (recipient, seq, kind, alarm_id, channel, received_at) \
+                 VALUES (?1, ?2, 'Raised', 1, 'fcm', 0)",
+                [who, seq],
+            )
+            .unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let heads: Vec<(i64, i64)> = store
+        .read(|c| {
+            let mut stmt =
+                c.prepare("SELECT recipient, contiguous FROM alarm_feed_head ORDER BY recipient")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap();
+    assert_eq!(heads, vec![(3, 2)]);
+}
+
+#[test]
 fn migration_list_is_valid() {
     migrations_up_to(STEPS).validate().unwrap();
 }
