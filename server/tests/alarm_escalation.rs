@@ -400,5 +400,5 @@ fn event_rules_are_one_level_facts_of_the_cure_record() {
     let suppressed = |v: &mut serde_json::Value| v["rules"][a20]["suppressed_by"] = ["A09"].into();
     assert!(err(&suppressed).contains("one level"));
     assert!(err(&|v| add(v, 0)).contains("mixes"));
-    assert_eq!(RuleSet::builtin().version, 2);
+    assert_eq!(RuleSet::builtin().version, 3);
 }

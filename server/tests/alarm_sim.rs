@@ -127,7 +127,19 @@ fn clean_cures_of_every_recipe_raise_no_alarm() {
 /// only alarm raised is `rule`, within `within_min` of the injection.
 #[track_caller]
 fn fault_raises(fault: Fault, step: usize, hours: f64, rule: &str, within_min: i64) {
-    let mut w = Watched::new("middle", LeafPosition::Middle, 11);
+    fault_raises_with_seed(fault, step, hours, rule, within_min, 11);
+}
+
+#[track_caller]
+fn fault_raises_with_seed(
+    fault: Fault,
+    step: usize,
+    hours: f64,
+    rule: &str,
+    within_min: i64,
+    seed: u64,
+) {
+    let mut w = Watched::new("middle", LeafPosition::Middle, seed);
     w.run_until_step(step, hours);
     assert!(
         w.log.is_empty(),
@@ -189,9 +201,13 @@ fn a_frozen_sensor_raises_a11_after_an_hour_of_identical_samples() {
 }
 
 #[test]
-fn a_dry_wick_raises_a12() {
-    // The wick takes about 1½ h to dry out in the model before the rule's hour starts.
-    fault_raises(Fault::DryWick, F1, 2.0, "A12", 180);
+fn a_dry_wick_raises_a12_whatever_the_noise() {
+    // The wick takes about 1½ h to dry out in the model before the rule's hour starts. A
+    // drying wick's depression wavers around A12's 0.5 °C; with most seeds an unbroken hour
+    // below it never came (found by the soak test), so A12 judges the 30-minute mean.
+    for seed in [1, 3, 7, 11] {
+        fault_raises_with_seed(Fault::DryWick, F1, 2.0, "A12", 180, seed);
+    }
 }
 
 #[test]

@@ -159,6 +159,46 @@ impl TestPlatform {
     }
 }
 
+impl TestPlatform {
+    /// The platform of a barn simulation on `clock`: `n` (at least 2) simulated barns, each
+    /// with its farmer, all looked after by the technician, every account with [`PASSWORD`],
+    /// served on loopback like [`TestPlatform::start`]'s. `farmer` and `other_farmer` are the
+    /// owners of barns 1 and 2; `barns` are all of them. Drive the barns with
+    /// [`Simulation::tick`] after moving the clock (`Clock::manual`).
+    pub async fn simulated(
+        n: usize,
+        clock: Clock,
+    ) -> (TestPlatform, Arc<yannong_server::simulate::Simulation>) {
+        use yannong_server::simulate::{Simulation, TECHNICIAN_PHONE, farmer_phone};
+        assert!(n >= 2, "two farmers at least");
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("platform.db")).unwrap());
+        let platform = Platform::new(store, clock);
+        let sim = Simulation::seed(platform.clone(), n, PASSWORD).unwrap();
+        let user = |phone: &str| platform.store.user_by_phone(phone).unwrap().unwrap().0;
+        let technician = user(TECHNICIAN_PHONE);
+        let barns = platform.store.visible_barns(&technician).unwrap();
+        let mut p = TestPlatform {
+            dir,
+            farmer: user(&farmer_phone(1)),
+            other_farmer: user(&farmer_phone(2)),
+            technician,
+            barns,
+            platform,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            server: None,
+        };
+        p.restart().await;
+        (p, Arc::new(sim))
+    }
+
+    /// Whether the HTTP server is running (between [`TestPlatform::restart`] and
+    /// [`TestPlatform::stop`]).
+    pub fn serving(&self) -> bool {
+        self.server.is_some()
+    }
+}
+
 #[derive(Debug)]
 pub struct Phone {
     pub _dir: tempfile::TempDir,

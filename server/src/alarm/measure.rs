@@ -97,7 +97,14 @@ pub fn holds(level: &Level, ctx: &Ctx<'_>, scale: f64) -> bool {
         Kind::WetAbove => !wick_suspect && r.wet_bulb_c > t,
         Kind::WetOverDry => r.wet_bulb_c - db > t,
         Kind::DepressionAbove => db - r.wet_bulb_c > t,
-        Kind::DepressionBelow => db - r.wet_bulb_c < t,
+        Kind::DepressionBelow => match level.window_min {
+            // A drying wick wavers around the threshold (0.2–0.6 °C); its mean does not.
+            Some(w) if w > 0.0 => window(ctx, w).is_some_and(|rs| {
+                let sum: f64 = rs.iter().map(|r| r.dry_bulb_c - r.wet_bulb_c).sum();
+                sum / (rs.len() as f64) < t
+            }),
+            _ => db - r.wet_bulb_c < t,
+        },
         Kind::MainsLost => !r.mains_power,
         // With leaf loaded: only while a cure runs.
         Kind::FanStopped => {

@@ -127,6 +127,12 @@ impl Kind {
         )
     }
 
+    /// Kinds judged on the window's mean when the level gives a window: a noisy reading
+    /// near the threshold must not restart the level's duration.
+    pub(crate) fn may_average(self) -> bool {
+        matches!(self, Kind::DepressionBelow)
+    }
+
     fn needs_window(self) -> bool {
         matches!(
             self,
@@ -187,7 +193,8 @@ impl RuleSet {
             for l in &r.levels {
                 let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
                 if l.kind.needs_threshold() != l.threshold.is_some()
-                    || l.kind.needs_window() != l.window_min.is_some_and(|w| w > 0.0)
+                    || (l.kind.needs_window() && !l.window_min.is_some_and(|w| w > 0.0))
+                    || (!l.kind.needs_window() && !l.kind.may_average() && l.window_min.is_some())
                     || !(l.for_min >= 0.0 && finite(l.threshold))
                     || l.dry_range
                         .is_some_and(|[a, b]| a.partial_cmp(&b) != Some(std::cmp::Ordering::Less))
