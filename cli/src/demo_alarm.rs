@@ -11,7 +11,7 @@ use std::time::Duration;
 use yannong_core::Timestamp;
 use yannong_core::alarm::notify::{PlanContext, plan};
 use yannong_core::alarm::{AckOutcome, Inbox, PushChannel, Pushed, Received};
-use yannong_core::barn::api::{AlarmEventKind, BarnId};
+use yannong_core::barn::api::{AlarmEventKind, BarnId, UserId};
 use yannong_core::barn::{Barns, ClientConfig, MemorySecrets, local};
 use yannong_core::store::Store;
 use yannong_core::text::Locale;
@@ -40,6 +40,7 @@ struct FarmerPhone {
     store: Arc<Store>,
     barn: BarnId,
     name: String,
+    me: UserId,
 }
 
 impl Scene {
@@ -118,6 +119,7 @@ impl Scene {
             store,
             barn,
             name,
+            me: user.id,
         });
         Ok(())
     }
@@ -135,12 +137,7 @@ impl Scene {
             );
         }
         self.deliver(phone).await?;
-        let me = phone
-            .barns
-            .session()?
-            .ok_or("the farmer is not logged in")?
-            .user
-            .id;
+        let me = phone.me;
         let alarm = phone
             .inbox
             .alarms(me)?
@@ -193,12 +190,7 @@ impl Scene {
     async fn deliver(&self, phone: &FarmerPhone) -> Result<()> {
         self.stand_in.clear();
         let round = self.push.round().await?;
-        let me = phone
-            .barns
-            .session()?
-            .ok_or("the farmer is not logged in")?
-            .user
-            .id;
+        let me = phone.me;
         let ctx = PlanContext::load(&phone.store, Timestamp::now(), 480, Locale::Zh)?;
         let (mut new, mut dup) = (0, 0);
         for ch in CHANNELS {

@@ -289,6 +289,16 @@ pub fn reading(at: Timestamp, dry: f64) -> Reading {
 /// Starts a cure in each of the farmer's first `n` barns and stops its fan: one A10 alarm
 /// each. Returns their ids, newest first.
 pub fn raise_fan_alarms(p: &TestPlatform, n: usize) -> Vec<yannong_core::barn::api::AlarmId> {
+    for barn in &p.barns[..n] {
+        stop_fan(p, barn);
+    }
+    let alarms = p.platform.store.alarms(&p.farmer, true, 100).unwrap();
+    assert_eq!(alarms.len(), n, "{alarms:?}");
+    alarms.iter().map(|a| a.id).collect()
+}
+
+/// Starts a middle cure in `barn` whose fan stopped 40 minutes ago (A10 is raised).
+pub fn stop_fan(p: &TestPlatform, barn: &Barn) {
     use yannong_core::curing::{LeafPosition, Maturity, WaterContent, builtin_recipe};
     let start = yannong_core::barn::api::StartCuringRequest {
         position: LeafPosition::Middle,
@@ -298,26 +308,21 @@ pub fn raise_fan_alarms(p: &TestPlatform, n: usize) -> Vec<yannong_core::barn::a
         ambient_c: 25.0,
     };
     let now = Timestamp::now();
-    for barn in &p.barns[..n] {
-        let recipe = builtin_recipe("middle").unwrap();
-        p.platform
-            .store
-            .start_curing(barn.id, &start, recipe, now)
-            .unwrap();
-        let stopped = (30..=40)
-            .rev()
-            .map(|m| {
-                let mut r = reading(Timestamp(now.0 - m * 60_000), 38.0);
-                r.fan = yannong_core::barn::api::Fan::Off;
-                r.fan_current_pct = 0;
-                r
-            })
-            .collect();
-        p.ingest(barn, "fan-off", stopped);
-    }
-    let alarms = p.platform.store.alarms(&p.farmer, true, 100).unwrap();
-    assert_eq!(alarms.len(), n, "{alarms:?}");
-    alarms.iter().map(|a| a.id).collect()
+    let recipe = builtin_recipe("middle").unwrap();
+    p.platform
+        .store
+        .start_curing(barn.id, &start, recipe, now)
+        .unwrap();
+    let stopped = (30..=40)
+        .rev()
+        .map(|m| {
+            let mut r = reading(Timestamp(now.0 - m * 60_000), 38.0);
+            r.fan = yannong_core::barn::api::Fan::Off;
+            r.fan_current_pct = 0;
+            r
+        })
+        .collect();
+    p.ingest(barn, &format!("fan-off-{}", barn.id), stopped);
 }
 
 /// How many `Acknowledged` events about `alarm` are in `user`'s signed alarm feed.

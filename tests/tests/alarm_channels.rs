@@ -11,7 +11,7 @@ use yannong_core::alarm::{Inbox, PushChannel, Pushed, Received};
 use yannong_core::barn::AlarmWatchEvent;
 use yannong_core::barn::api::Alarm;
 use yannong_core::cancel::Cancel;
-use yannong_e2e::{PASSWORD, TestPlatform, raise_fan_alarms};
+use yannong_e2e::{PASSWORD, TestPlatform, raise_fan_alarms, stop_fan};
 use yannong_server::push::standin::{self, Seen};
 use yannong_server::push::{Dispatcher, PushConfig, Vendors};
 
@@ -128,7 +128,7 @@ async fn any_mix_of_channels_delivers_each_event_once() {
         .store
         .acknowledge_alarm(&p.farmer, first, p.platform.clock.now(), &seal)
         .unwrap();
-    raise_second_barn(&p);
+    stop_fan(&p, &p.barns[1]);
     vendors.clear();
     assert_eq!(push.round().await.unwrap().delivered, 4);
     let hms = vendors.seen("/v1/10086/messages:send");
@@ -152,34 +152,4 @@ async fn any_mix_of_channels_delivers_each_event_once() {
         );
     }
     assert_eq!(inbox_list(&inbox, &p), platform_list(&p));
-}
-
-/// Stops barn 2's fan (barn 1's cure and alarm stay as they are).
-fn raise_second_barn(p: &TestPlatform) {
-    use yannong_core::Timestamp;
-    use yannong_core::barn::api::{Fan, StartCuringRequest};
-    use yannong_core::curing::{LeafPosition, Maturity, WaterContent, builtin_recipe};
-    let start = StartCuringRequest {
-        position: LeafPosition::Middle,
-        maturity: Maturity::Ripe,
-        water: WaterContent::Normal,
-        recipe: None,
-        ambient_c: 25.0,
-    };
-    let now = Timestamp::now();
-    let barn = &p.barns[1];
-    p.platform
-        .store
-        .start_curing(barn.id, &start, builtin_recipe("middle").unwrap(), now)
-        .unwrap();
-    let stopped = (30..=40)
-        .rev()
-        .map(|m| {
-            let mut r = yannong_e2e::reading(Timestamp(now.0 - m * 60_000), 38.0);
-            r.fan = Fan::Off;
-            r.fan_current_pct = 0;
-            r
-        })
-        .collect();
-    p.ingest(barn, "fan-off-2", stopped);
 }
