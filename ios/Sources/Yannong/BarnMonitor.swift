@@ -47,6 +47,13 @@ public final class BarnMonitor: Sendable {
         try await core.logout()
     }
 
+    /// The alarm side of this platform connection: push payloads, catch-up,
+    /// acknowledgements, notification plans. `trustedKeys` are the platform's alarm-signing
+    /// keys the app ships (64 hex digits each).
+    public func alarms(trustedKeys: [String]) throws -> AlarmCenter {
+        try AlarmCenter(barns: core, trustedKeys: trustedKeys)
+    }
+
     /// Who is logged in and when the last sync finished; `nil` when logged out. Local only.
     public func session() async throws -> PlatformSession? {
         let core = core

@@ -698,6 +698,10 @@ await test("barns: screen data offline, before any sync") { t in
     _ = (describe, caption, summary, isJPEG)
 }
 
+// MARK: - Alarms (AlarmChecks.swift)
+
+await alarmChecks()
+
 try? FileManager.default.removeItem(at: root)
 print("\(tally.passed) passed, \(tally.failed) failed")
 exit(tally.failed == 0 && tally.passed > 0 ? 0 : 1)

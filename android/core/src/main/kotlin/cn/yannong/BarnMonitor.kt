@@ -216,6 +216,13 @@ class BarnMonitor internal constructor(private val core: Barns) : AutoCloseable 
         }
     }
 
+    /**
+     * The alarm side of this platform connection: push payloads, catch-up, acknowledgements,
+     * notification plans. [trustedKeys] are the platform's alarm-signing keys the app ships
+     * (64 hex digits each). Close the [AlarmCenter] before this monitor.
+     */
+    fun alarms(trustedKeys: List<String>): AlarmCenter = AlarmCenter(core, trustedKeys)
+
     /** Releases the core object. Closing twice is harmless. */
     override fun close() {
         core.close()
