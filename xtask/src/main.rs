@@ -7,6 +7,7 @@
 mod android;
 mod bindings;
 mod cmd;
+mod fuzz;
 mod ios;
 mod kotlin;
 mod mobile;
@@ -21,9 +22,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [flags]
 
 commands:
-  test [--skip-kotlin] [--skip-swift] [--skip-mobile] [--only=STEP]
-             fmt, clippy, cargo test, Kotlin/JVM tests, Swift checks (Linux chroot),
-             Android/iOS cross-checks; runs every step, prints a summary, fails if any failed
+  test [--skip-fuzz] [--skip-kotlin] [--skip-swift] [--skip-mobile] [--only=STEP]
+             fmt, clippy, cargo test, fuzz targets (30 s each), Kotlin/JVM tests, Swift checks
+             (Linux chroot), Android/iOS cross-checks; runs every step, prints a summary,
+             fails if any failed
+  fuzz [TARGET] [--seconds N] [--asan]
+             run one fuzz target (or each) for N seconds (default 300) on stable, with
+             AddressSanitizer if asked; see docs/fuzzing.md
   bindings [--release]
              build yannong-ffi and generate Kotlin and Swift into build/bindings/
   android    per-ABI .so files into android/core/src/main/jniLibs (needs cargo-ndk + NDK)
@@ -34,7 +39,14 @@ commands:
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     Test(pipeline::Flags),
-    Bindings { release: bool },
+    Bindings {
+        release: bool,
+    },
+    Fuzz {
+        target: Option<String>,
+        seconds: u32,
+        asan: bool,
+    },
     Android,
     Ios,
     Bench,
@@ -63,6 +75,11 @@ fn main() -> ExitCode {
             };
         }
         Task::Bindings { release } => bindings::generate(release).map(drop),
+        Task::Fuzz {
+            target,
+            seconds,
+            asan,
+        } => fuzz::fuzz(target.as_deref(), seconds, asan).map(|note| println!("\nfuzz: {note}")),
         Task::Android => android::build(),
         Task::Ios => ios::build(),
         Task::Bench => bench(),
@@ -97,6 +114,9 @@ fn parse(args: &[String]) -> Result<Task, String> {
     let Some((command, rest)) = args.split_first() else {
         return Ok(Task::Help);
     };
+    if command == "fuzz" {
+        return parse_fuzz(rest);
+    }
     let mut flags: Vec<&str> = rest.iter().map(String::as_str).collect();
     // `take` removes `flag` if given; whatever remains afterwards is an error.
     let only = match flags.iter().position(|f| f.starts_with("--only=")) {
@@ -122,6 +142,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
     let task = match command.as_str() {
         "test" => Task::Test(pipeline::Flags {
             only,
+            skip_fuzz: take("--skip-fuzz"),
             skip_kotlin: take("--skip-kotlin"),
             skip_swift: take("--skip-swift"),
             skip_mobile: take("--skip-mobile"),
@@ -141,6 +162,46 @@ fn parse(args: &[String]) -> Result<Task, String> {
     }
 }
 
+/// `fuzz [TARGET] [--seconds N] [--asan]`.
+fn parse_fuzz(args: &[String]) -> Result<Task, String> {
+    let mut target = None;
+    let mut seconds = fuzz::DEFAULT_SECONDS;
+    let mut asan = false;
+    let mut args = args.iter().map(String::as_str);
+    while let Some(arg) = args.next() {
+        if arg == "--asan" {
+            asan = true;
+            continue;
+        }
+        let value = match arg.strip_prefix("--seconds") {
+            Some("") => args.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => {
+                if target.is_some() || arg.starts_with('-') {
+                    return Err(format!("unexpected for `fuzz`: {arg}"));
+                }
+                if !fuzz::TARGETS.contains(&arg) {
+                    return Err(format!(
+                        "no fuzz target `{arg}`; there are {}",
+                        fuzz::TARGETS.join(", ")
+                    ));
+                }
+                target = Some(arg.to_owned());
+                continue;
+            }
+        };
+        seconds = value
+            .and_then(|v| v.parse().ok())
+            .filter(|s| *s > 0)
+            .ok_or("--seconds takes a whole number of seconds")?;
+    }
+    Ok(Task::Fuzz {
+        target,
+        seconds,
+        asan,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +216,7 @@ mod tests {
         assert_eq!(
             parsed("test --skip-mobile --skip-swift"),
             Ok(Task::Test(pipeline::Flags {
+                skip_fuzz: false,
                 skip_kotlin: false,
                 skip_swift: true,
                 skip_mobile: true,
@@ -170,6 +232,42 @@ mod tests {
             }))
         );
         assert!(parsed("test --only=cobol").is_err());
+        assert_eq!(
+            parsed("test --skip-fuzz --only=fuzz"),
+            Ok(Task::Test(pipeline::Flags {
+                skip_fuzz: true,
+                only: Some("fuzz"),
+                ..Default::default()
+            }))
+        );
+    }
+
+    #[test]
+    fn parses_fuzz_runs() {
+        let fuzz = |target: Option<&str>, seconds, asan| Task::Fuzz {
+            target: target.map(String::from),
+            seconds,
+            asan,
+        };
+        assert_eq!(parsed("fuzz"), Ok(fuzz(None, fuzz::DEFAULT_SECONDS, false)));
+        assert_eq!(
+            parsed("fuzz lesson_pack --seconds 60"),
+            Ok(fuzz(Some("lesson_pack"), 60, false))
+        );
+        assert_eq!(
+            parsed("fuzz --asan --seconds=5 push_payload"),
+            Ok(fuzz(Some("push_payload"), 5, true))
+        );
+        for bad in [
+            "fuzz nothing",
+            "fuzz --seconds",
+            "fuzz --seconds 0",
+            "fuzz --seconds x",
+            "fuzz lesson_pack push_payload",
+            "fuzz --jobs 2",
+        ] {
+            assert!(parsed(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Counts, Result};
-use crate::{kotlin, mobile, swift};
+use crate::{fuzz, kotlin, mobile, swift};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flags {
+    pub skip_fuzz: bool,
     pub skip_kotlin: bool,
     pub skip_swift: bool,
     pub skip_mobile: bool,
@@ -16,7 +17,7 @@ pub struct Flags {
 }
 
 /// Step names, in order; `--only=` takes one of them.
-pub const STEPS: [&str; 6] = ["fmt", "clippy", "test", "kotlin", "swift", "mobile"];
+pub const STEPS: [&str; 7] = ["fmt", "clippy", "test", "fuzz", "kotlin", "swift", "mobile"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Status {
@@ -45,10 +46,15 @@ type Step = fn() -> Result<Done>;
 /// Runs every step and returns whether all of them passed (skips count as passed).
 pub fn test(flags: Flags) -> bool {
     let skipped_by_flag = |skip: bool, flag: &'static str| skip.then_some(flag);
-    let steps: [(&'static str, Option<&'static str>, Step); 6] = [
+    let steps: [(&'static str, Option<&'static str>, Step); 7] = [
         ("fmt", None, fmt),
         ("clippy", None, clippy),
         ("test", None, cargo_test),
+        (
+            "fuzz",
+            skipped_by_flag(flags.skip_fuzz, "--skip-fuzz"),
+            fuzz,
+        ),
         (
             "kotlin",
             skipped_by_flag(flags.skip_kotlin, "--skip-kotlin"),
@@ -97,6 +103,8 @@ pub fn test(flags: Flags) -> bool {
 
 fn fmt() -> Result<Done> {
     cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
+    // The fuzz crate is a workspace of its own (see fuzz/Cargo.toml).
+    cmd::run(cmd::cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
     Ok(Done::Ok(String::new()))
 }
 
@@ -117,6 +125,10 @@ fn cargo_test() -> Result<Done> {
         // --no-fail-fast: one run reports every failing test binary, not just the first.
         cmd::run_tests(cmd::cargo().args(["test", "--workspace", "--no-fail-fast"]))?.to_string(),
     ))
+}
+
+fn fuzz() -> Result<Done> {
+    Ok(Done::Ok(fuzz::ci()?))
 }
 
 fn kotlin() -> Result<Done> {

@@ -203,7 +203,12 @@ impl LessonLibrary {
         fs::rename(staging, &target).map_err(io(&target))?;
         sync_dir(&pack_dir);
 
-        self.switch(&pack, &target, installed)?;
+        if let Err(e) = self.switch(&pack, &target, installed) {
+            // The switch is one transaction, so this version never went live: leave nothing
+            // of it (a lesson that is not UTF-8 in a signed pack got this far; found by fuzzing).
+            let _ = fs::remove_dir_all(&target);
+            return Err(e);
+        }
         tracing::info!(pack = %id, version, previous = ?installed, "lesson pack installed");
         self.sweep()?;
         Ok(InstallOutcome::Installed { id, version })
