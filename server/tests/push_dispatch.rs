@@ -188,6 +188,19 @@ async fn every_vendor_gets_its_format_and_the_phone_can_verify_what_arrives() {
     assert_eq!(t.header.kid.as_deref(), Some("KEY1234567"));
     assert_eq!(t.claims["iss"], "TEAM123456");
 
+    // Neither credentials nor access tokens show in debug output.
+    let shown = format!("{dispatcher:?}");
+    for secret in [
+        "fcm-access",
+        "hms-access",
+        "hms-secret",
+        "mi-secret",
+        "oppo-master",
+        "BEGIN",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+
     // Nothing more to send; access tokens are reused for the next event.
     assert_eq!(dispatcher.round().await.unwrap().delivered, 0);
     raise(&w, "A09", Severity::Critical);

@@ -28,13 +28,24 @@ const MARGIN_MS: i64 = 60_000;
 /// APNs provider tokens are renewed after 50 minutes (Apple: at most hourly).
 const APNS_TOKEN_MS: i64 = 50 * 60_000;
 
-#[derive(Debug)]
 pub struct Vendors {
     cfg: PushConfig,
     http: reqwest::Client,
     /// APNs speaks HTTP/2 only.
     apns_http: reqwest::Client,
     tokens: Mutex<HashMap<PushChannel, (String, i64)>>,
+}
+
+impl std::fmt::Debug for Vendors {
+    // Access tokens are secrets: never printed, not even by a debug log of the dispatcher.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let configured: Vec<&str> = PushChannel::ALL
+            .into_iter()
+            .filter(|c| self.configured(*c))
+            .map(PushChannel::as_str)
+            .collect();
+        write!(f, "Vendors({configured:?})")
+    }
 }
 
 fn tls(alpn: &[&[u8]]) -> Result<rustls::ClientConfig, String> {
