@@ -207,6 +207,8 @@ impl LessonLibrary {
             // The switch is one transaction, so this version never went live: leave nothing
             // of it (a lesson that is not UTF-8 in a signed pack got this far; found by fuzzing).
             let _ = fs::remove_dir_all(&target);
+            // Only succeeds when empty: a first install leaves no pack folder either.
+            let _ = fs::remove_dir(&pack_dir);
             return Err(e);
         }
         tracing::info!(pack = %id, version, previous = ?installed, "lesson pack installed");
