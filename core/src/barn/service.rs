@@ -13,7 +13,7 @@ use super::secrets::SecretStore;
 use super::sse::SseParser;
 use crate::Timestamp;
 use crate::alarm::outbox::{self, AckOutcome, FlushReport, Pressed};
-use crate::alarm::{Inbox, PushError, Received};
+use crate::alarm::{Inbox, Received};
 use crate::cancel::{Cancel, cancelled};
 use crate::store::Store;
 
@@ -91,10 +91,7 @@ impl Barns {
         const PAGE: usize = 500;
         let token = self.live_token().await?;
         let me = self.session()?.ok_or(BarnError::NotLoggedIn)?.user.id;
-        let refused = |e: PushError| match e {
-            PushError::Store(e) => BarnError::Store(e),
-            other => BarnError::Integrity(other.to_string()),
-        };
+        let refused = alarm_push::refused;
         let mut new = 0;
         loop {
             let after = inbox.contiguous(me).map_err(refused)?;

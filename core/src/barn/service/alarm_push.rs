@@ -131,7 +131,8 @@ impl Barns {
     }
 }
 
-fn refused(e: PushError) -> BarnError {
+/// An inbox refusal as the barn side reports it (also for catch-up).
+pub(super) fn refused(e: PushError) -> BarnError {
     match e {
         PushError::Store(e) => BarnError::Store(e),
         other => BarnError::Integrity(other.to_string()),
