@@ -5,6 +5,7 @@ pub mod alarm;
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod lessons;
 pub mod platform;
 pub mod push;
 pub mod serve;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use yannong_core::Timestamp;
+use yannong_core::lessons::TrustedKeys;
 use yannong_server::clock::Clock;
+use yannong_server::lessons::{Shelf, ShelfError};
 use yannong_server::platform::Platform;
 use yannong_server::push::{Dispatcher, PushConfig, Vendors};
 use yannong_server::serve::{bind, serve};
@@ -39,6 +41,16 @@ struct Args {
     /// it, phones get alarms through the event stream and catch-up only.
     #[arg(long, value_name = "FILE")]
     push_config: Option<PathBuf>,
+    /// Folder of the published lesson packs (default: `<data>/lessons`).
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<PathBuf>,
+    /// Publish a lesson pack at start (repeatable); publishing a version again is a no-op.
+    #[arg(long, value_name = "FILE.ynpack")]
+    publish: Vec<PathBuf>,
+    /// Ed25519 public key (64 hex digits) whose lesson packs the platform accepts
+    /// (repeatable); needed to publish and to serve the packs already published.
+    #[arg(long, value_name = "HEX")]
+    lesson_key: Vec<String>,
 }
 
 #[tokio::main]
@@ -71,7 +83,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         None => Clock::real(),
     };
     let key = alarm_key(&args.data.join("alarm-signing.key"))?;
-    let platform = Platform::with_alarm_key(store, clock, key);
+    let shelf = lesson_shelf(&args).await?;
+    let platform = Platform::with_alarm_key(store, clock, key).with_lessons(Arc::new(shelf));
     if let Some(path) = &args.push_config {
         let vendors = Vendors::new(PushConfig::load(path)?)?;
         let dispatcher = Dispatcher::new(
@@ -110,6 +123,43 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+/// Opens the lesson shelf and publishes the `--publish` packs into it.
+async fn lesson_shelf(args: &Args) -> Result<Shelf, Box<dyn std::error::Error>> {
+    let dir = args
+        .lessons
+        .clone()
+        .unwrap_or_else(|| args.data.join("lessons"));
+    if args.lesson_key.is_empty() && !args.publish.is_empty() {
+        return Err("--publish needs the packs' public key: --lesson-key HEX".into());
+    }
+    let keys = TrustedKeys::from_hex(args.lesson_key.iter().map(String::as_str))?;
+    let no_keys = args.lesson_key.is_empty();
+    let publish = args.publish.clone();
+    // Opening re-verifies every stored version and publishing hashes whole archives.
+    let shelf = tokio::task::spawn_blocking(move || -> Result<Shelf, String> {
+        let shelf = Shelf::open(&dir, keys).map_err(|e| match e {
+            ShelfError::Damaged { .. } if no_keys => format!(
+                "{} holds lesson packs: give their public key with --lesson-key HEX ({e})",
+                dir.display()
+            ),
+            e => e.to_string(),
+        })?;
+        for path in &publish {
+            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (id, version) = shelf
+                .publish(std::io::BufReader::new(file))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!(
+                "lesson pack {id} version {version} published from {}",
+                path.display()
+            );
+        }
+        Ok(shelf)
+    })
+    .await??;
+    Ok(shelf)
 }
 
 /// The platform's alarm-signing key, kept beside its database (created on first start,

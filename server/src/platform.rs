@@ -13,6 +13,7 @@ use ed25519_dalek::SigningKey;
 
 use crate::alarm::{AlarmService, EscalationPolicy, LogNotifier, Notifier, RuleSet, escalate};
 use crate::clock::Clock;
+use crate::lessons::Shelf;
 use crate::store::{PlatformStore, StoreError, StoreResult};
 
 /// Live readings buffered for slow stream subscribers; a subscriber that falls further behind
@@ -24,6 +25,8 @@ pub struct Platform {
     pub store: Arc<dyn PlatformStore>,
     pub clock: Clock,
     pub alarms: Arc<AlarmService>,
+    /// The lesson packs served to phones (none unless [`Platform::with_lessons`]).
+    pub lessons: Arc<Shelf>,
     live: broadcast::Sender<(BarnId, Reading)>,
     /// Escalation of critical alarms: its schedule and the SMS/voice gateway it goes through.
     escalation: Arc<EscalationPolicy>,
@@ -50,6 +53,7 @@ impl Platform {
             store,
             clock,
             alarms: Arc::new(AlarmService::new(RuleSet::builtin(), key)),
+            lessons: Arc::new(Shelf::empty()),
             live: broadcast::channel(LIVE_BUFFER).0,
             escalation: Arc::new(EscalationPolicy::builtin()),
             notifier: Arc::new(LogNotifier),
@@ -59,6 +63,12 @@ impl Platform {
     /// Sends escalation texts and calls through `notifier` (the default only logs them).
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Platform {
         self.notifier = notifier;
+        self
+    }
+
+    /// Serves the lesson packs of `shelf`.
+    pub fn with_lessons(mut self, shelf: Arc<Shelf>) -> Platform {
+        self.lessons = shelf;
         self
     }
 

@@ -35,6 +35,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", paths::DEVICES),
     ("post", paths::DEVICES),
     ("delete", "/api/v1/devices/{id}"),
+    ("get", paths::LESSON_PACKS),
+    ("get", "/api/v1/lesson-packs/{id}/{version}/manifest.json"),
+    ("get", "/api/v1/lesson-packs/{id}/{version}/manifest.sig"),
+    ("get", "/api/v1/lesson-packs/{id}/{version}/pack.ynpack"),
+    ("get", "/api/v1/lesson-packs/{id}/{version}/files/{path}"),
+    ("get", paths::LESSON_PROGRESS),
+    ("put", paths::LESSON_PROGRESS),
 ];
 
 #[tokio::test]
@@ -57,8 +64,11 @@ async fn document_and_router_agree() {
     assert_eq!(documented, routed);
 
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", "1");
-        let body = (method == "post").then(|| b"{}".to_vec());
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{version}", "1")
+            .replace("{path}", "a.md");
+        let body = (method == "post" || method == "put").then(|| b"{}".to_vec());
         let r = w.call(&method.to_uppercase(), &concrete, None, body).await;
         // Unauthenticated calls reach the handler's extractors: the API's JSON errors, never
         // the router's empty 404 or 405.

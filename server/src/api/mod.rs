@@ -9,6 +9,7 @@ mod barns;
 mod devices;
 mod error;
 mod ingest;
+mod lessons;
 pub mod limit;
 pub mod openapi;
 mod sync;
@@ -35,6 +36,26 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(20);
 
 pub fn router(platform: Platform) -> Router {
+    // Lesson pack files are served byte for byte: a compressed 206 would carry offsets that
+    // are not the file's and break resuming, so these routes join after the compression
+    // layer (and take no request body).
+    let packs = Router::new()
+        .route(
+            "/api/v1/lesson-packs/{id}/{version}/manifest.json",
+            get(lessons::manifest),
+        )
+        .route(
+            "/api/v1/lesson-packs/{id}/{version}/manifest.sig",
+            get(lessons::signature),
+        )
+        .route(
+            "/api/v1/lesson-packs/{id}/{version}/pack.ynpack",
+            get(lessons::archive),
+        )
+        .route(
+            "/api/v1/lesson-packs/{id}/{version}/files/{*path}",
+            get(lessons::file),
+        );
     Router::new()
         .route(paths::LOGIN, post(auth::login))
         .route(paths::LOGOUT, post(auth::logout))
@@ -61,12 +82,18 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/devices/{id}", delete(devices::unregister))
         .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
+        .route(paths::LESSON_PACKS, get(lessons::catalogue))
+        .route(
+            paths::LESSON_PROGRESS,
+            get(lessons::progress).put(lessons::merge_progress),
+        )
         .route(paths::OPENAPI, get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .layer(Extension(Arc::new(limit::LoginLimiter::default())))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
+        .merge(packs)
         .layer(TraceLayer::new_for_http())
         .with_state(platform)
 }

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use yannong_core::barn::api;
 
-use super::{alarms, auth, barns, devices, ingest, sync};
+use super::{alarms, auth, barns, devices, ingest, lessons, sync};
 
 struct Security;
 
@@ -24,7 +24,7 @@ impl Modify for Security {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Yannong barn platform", description = "Barns, curings, readings, pictures and the changes feed."),
+    info(title = "Yannong barn platform", description = "Barns, curings, readings, pictures, the changes feed, alarms and lesson packs."),
     paths(
         auth::login, auth::refresh, auth::logout, auth::me,
         barns::list, barns::one, barns::curings, barns::start_curing, barns::advance,
@@ -33,10 +33,13 @@ impl Modify for Security {
         alarms::list, alarms::acknowledge, alarms::events, alarms::keys,
         devices::register, devices::list, devices::unregister, devices::stream,
         ingest::readings, ingest::image,
+        lessons::catalogue, lessons::manifest, lessons::signature, lessons::archive, lessons::file,
+        lessons::progress, lessons::merge_progress,
     ),
     components(schemas(
         api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity, api::SignedAlarmEvent,
         api::RegisterDevice, api::PushDevice,
+        api::PackCatalogue, api::OfferedPack, api::ProgressBatch, api::LessonProgress,
     )),
     modifiers(&Security),
 )]

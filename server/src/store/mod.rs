@@ -9,6 +9,7 @@ mod codec;
 mod curings;
 mod devices;
 mod escalations;
+mod lessons;
 mod readings;
 mod schema;
 mod sqlite;
@@ -22,8 +23,8 @@ pub use sqlite::SqliteStore;
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     Alarm, AlarmEvent, AlarmId, Barn, BarnId, BarnKind, ChangesPage, Curing, CuringId, ImageId,
-    ImageMeta, IngestReport, PushDevice, Reading, Role, SignedAlarmEvent, StartCuringRequest, User,
-    UserId,
+    ImageMeta, IngestReport, LessonProgress, PushDevice, Reading, Role, SignedAlarmEvent,
+    StartCuringRequest, User, UserId,
 };
 use yannong_core::curing::Recipe;
 
@@ -232,6 +233,16 @@ pub trait PlatformStore: Send + Sync + std::fmt::Debug + 'static {
     fn device_disabled(&self, id: i64, reason: &str, now: Timestamp) -> StoreResult<()>;
     /// Newest sequence number of `user`'s alarm feed.
     fn feed_head(&self, user: UserId) -> StoreResult<u64>;
+
+    /// Merges reading progress into `user`'s (see `lessons.rs` for the rules) and returns all
+    /// of `user`'s progress, by pack and lesson. Entries must be validated already.
+    fn merge_lesson_progress(
+        &self,
+        user: UserId,
+        entries: &[LessonProgress],
+    ) -> StoreResult<Vec<LessonProgress>>;
+    /// All of `user`'s reading progress, by pack and lesson.
+    fn lesson_progress(&self, user: UserId) -> StoreResult<Vec<LessonProgress>>;
 }
 
 /// Signs an alarm event; the store calls it inside the transaction that numbers the event.

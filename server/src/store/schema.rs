@@ -164,6 +164,16 @@ const STEPS: &[&str] = &[
         UNIQUE (channel, token)
     ) STRICT;
     CREATE INDEX push_devices_by_user ON push_devices (user_id);",
+    // 7: how far each person read each lesson, merged from all their phones.
+    "CREATE TABLE lesson_progress (
+        user_id      INTEGER NOT NULL REFERENCES users (id),
+        pack_id      TEXT NOT NULL,
+        lesson_id    TEXT NOT NULL,
+        position     REAL NOT NULL,
+        completed_at INTEGER,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (user_id, pack_id, lesson_id)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 pub static PLATFORM: Schema = Schema::new(STEPS);

@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{
     Alarm, AlarmId, Barn, BarnId, ChangesPage, Curing, CuringId, ImageId, ImageMeta, IngestReport,
-    PushDevice, Reading, Rejected, SignedAlarmEvent, StartCuringRequest, User, UserId,
+    LessonProgress, PushDevice, Reading, Rejected, SignedAlarmEvent, StartCuringRequest, User,
+    UserId,
 };
 use yannong_core::curing::Recipe;
 use yannong_core::store::Store;
@@ -16,7 +17,7 @@ use super::codec::{IMAGE_COLUMNS, collect, image_from_row, next_seq};
 use super::{
     AlarmChange, BarnContacts, Cursor, DueEscalation, EscalationStep, NewBarn, NewUser,
     PendingEvent, PlatformStore, PushTarget, Sealer, StoreError, StoreResult, alarms, changes,
-    curings, devices, escalations, readings, schema, users,
+    curings, devices, escalations, lessons, readings, schema, users,
 };
 
 /// Read connections: API handlers read concurrently with the single writer (WAL).
@@ -328,5 +329,17 @@ impl PlatformStore for SqliteStore {
 
     fn feed_head(&self, user: UserId) -> StoreResult<u64> {
         self.read(|c| devices::feed_head(c, user))
+    }
+
+    fn merge_lesson_progress(
+        &self,
+        user: UserId,
+        entries: &[LessonProgress],
+    ) -> StoreResult<Vec<LessonProgress>> {
+        self.write(|tx| lessons::merge(tx, user, entries))
+    }
+
+    fn lesson_progress(&self, user: UserId) -> StoreResult<Vec<LessonProgress>> {
+        self.read(|c| lessons::all(c, user))
     }
 }

@@ -7,6 +7,7 @@
 mod alarm;
 mod block;
 mod ingest;
+mod lessons;
 pub mod paths;
 mod push;
 
@@ -17,6 +18,7 @@ pub use ingest::{
     EARLIEST, IngestBatch, IngestReport, MAX_BATCH, MAX_FUTURE_MS, MAX_TEMP_C, MIN_TEMP_C,
     RejectReason, Rejected, validate_reading,
 };
+pub use lessons::{LessonProgress, MAX_PROGRESS_BATCH, OfferedPack, PackCatalogue, ProgressBatch};
 pub use push::{MAX_PUSH_TOKEN, PushDevice, RegisterDevice};
 
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,11 @@ pub const ALARM_KEYS: &str = "/api/v1/alarm-keys";
 pub const DEVICES: &str = "/api/v1/devices";
 /// Server-sent events: the caller's alarm feed as it grows (the self-hosted push channel).
 pub const ALARM_STREAM: &str = "/api/v1/alarm-stream";
+/// The lesson packs the platform serves (public); a version's files are below
+/// [`lesson_pack_file`].
+pub const LESSON_PACKS: &str = "/api/v1/lesson-packs";
+/// The caller's reading progress: `GET` it, `PUT` a batch to merge.
+pub const LESSON_PROGRESS: &str = "/api/v1/lesson-progress";
 pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn barn(id: super::BarnId) -> String {
@@ -58,4 +63,22 @@ pub fn alarm_ack(id: super::AlarmId) -> String {
 
 pub fn device(id: i64) -> String {
     format!("{DEVICES}/{id}")
+}
+
+/// A file of a pack version, `path` as the manifest lists it (byte ranges supported).
+/// `manifest.json`, `manifest.sig` and `pack.ynpack` (the whole archive) sit beside `files/`.
+pub fn lesson_pack_file(id: &str, version: u32, path: &str) -> String {
+    format!("{LESSON_PACKS}/{id}/{version}/files/{path}")
+}
+
+pub fn lesson_pack_manifest(id: &str, version: u32) -> String {
+    format!("{LESSON_PACKS}/{id}/{version}/manifest.json")
+}
+
+pub fn lesson_pack_signature(id: &str, version: u32) -> String {
+    format!("{LESSON_PACKS}/{id}/{version}/manifest.sig")
+}
+
+pub fn lesson_pack_archive(id: &str, version: u32) -> String {
+    format!("{LESSON_PACKS}/{id}/{version}/pack.ynpack")
 }
