@@ -13,8 +13,8 @@ use crate::{Yannong, YannongError};
 
 #[derive(Debug, uniffi::Object)]
 pub struct Lessons {
-    library: Arc<LessonLibrary>,
-    locale: Locale,
+    pub(crate) library: Arc<LessonLibrary>,
+    pub(crate) locale: Locale,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -237,7 +237,10 @@ impl Lessons {
     }
 }
 
-fn installed(lib: &LessonLibrary, locale: Locale) -> Result<Vec<InstalledPack>, LibraryError> {
+pub(crate) fn installed(
+    lib: &LessonLibrary,
+    locale: Locale,
+) -> Result<Vec<InstalledPack>, LibraryError> {
     Ok(lib
         .installed()?
         .into_iter()
@@ -252,6 +255,6 @@ fn installed(lib: &LessonLibrary, locale: Locale) -> Result<Vec<InstalledPack>, 
         .collect())
 }
 
-fn map(e: LibraryError, locale: Locale) -> YannongError {
+pub(crate) fn map(e: LibraryError, locale: Locale) -> YannongError {
     YannongError::from_library(e, locale)
 }

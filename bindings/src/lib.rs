@@ -11,6 +11,7 @@ mod barns;
 mod curing;
 mod diagnostics;
 mod error;
+mod lesson_download;
 mod lessons;
 mod logging;
 mod runtime;

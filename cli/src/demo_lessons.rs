@@ -1,12 +1,19 @@
-//! The lessons part of `yannong demo`: build the default pack, install it into a library in
-//! the demo folder, search it and write one lesson as the web page the app would show.
+//! The lessons part of `yannong demo`: build and sign the default pack, publish it on an
+//! embedded platform, download it to a phone library over HTTP (file by file, verified),
+//! search it and write one lesson as the web page the app would show.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use yannong_core::barn::ClientConfig;
 use yannong_core::cancel::Cancel;
+use yannong_core::lessons::download::{DownloadOptions, DownloadPhase, PackDownloader};
 use yannong_core::lessons::{LessonLibrary, LinkKind, PackSigner, TrustedKeys, build_pack};
 use yannong_core::store::Store;
+use yannong_server::clock::Clock;
+use yannong_server::lessons::Shelf;
+use yannong_server::platform::Platform;
+use yannong_server::store::SqliteStore;
 
 use crate::Result;
 
@@ -33,12 +40,30 @@ pub fn run(out: &Path) -> Result<()> {
     let (manifest, archive) = build_pack(&content, &signer)?;
     let pack_file = out.join(format!("{}-v{}.ynpack", manifest.id, manifest.version));
     std::fs::write(&pack_file, &archive)?;
+    let keys = || TrustedKeys::from_hex([signer.public_key_hex().as_str()]);
 
+    // The platform's side: a shelf that verified the pack before serving it.
+    let platform_dir = out.join("lesson-platform");
+    if platform_dir.exists() {
+        std::fs::remove_dir_all(&platform_dir)?;
+    }
+    let shelf = Arc::new(Shelf::open(&platform_dir.join("shelf"), keys()?)?);
+    shelf.publish(archive.as_slice())?;
+    let store = Arc::new(SqliteStore::open(&platform_dir.join("platform.db"))?);
+    let platform = Platform::new(store, Clock::real()).with_lessons(shelf);
+
+    // The phone's side: an empty library that trusts the signing key.
     let data = out.join("data");
-    let store = Arc::new(Store::open_in_dir(&data)?);
-    let keys = TrustedKeys::from_hex([signer.public_key_hex().as_str()])?;
-    let library = LessonLibrary::open(store, data.join("lessons"), keys)?;
-    library.install(archive.as_slice(), &Cancel::new(false))?;
+    let library = Arc::new(LessonLibrary::open(
+        Arc::new(Store::open_in_dir(&data)?),
+        data.join("lessons"),
+        keys()?,
+    )?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(download(platform, &library, &manifest.id))?;
     println!(
         "\n烟叶生产技术小课堂 — {} lessons, pack {} ({} bytes, signed, verified, installed)",
         manifest.lessons.len(),
@@ -58,5 +83,53 @@ pub fn run(out: &Path) -> Result<()> {
         std::fs::write(&page, library.lesson_page(&manifest.id, &lesson.id)?)?;
         println!("  lesson page: {}", page.display());
     }
+    Ok(())
+}
+
+/// Serves `platform` on loopback while the phone downloads `pack_id` from it.
+async fn download(platform: Platform, library: &Arc<LessonLibrary>, pack_id: &str) -> Result<()> {
+    let (listener, addr) = yannong_server::serve::bind("127.0.0.1:0".parse()?).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yannong_server::serve::serve(
+        listener,
+        platform,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let config = ClientConfig {
+        base_url: format!("http://{addr}"),
+        extra_roots_pem: None,
+    };
+    let downloader = PackDownloader::new(&config, DownloadOptions::default())?;
+    let offered = downloader.updates(library).await?;
+    let names: Vec<String> = offered
+        .iter()
+        .map(|p| format!("{} v{}", p.id, p.version))
+        .collect();
+    println!(
+        "\nlesson packs offered by http://{addr}: {}",
+        names.join(", ")
+    );
+    let mut total = 0;
+    let report = downloader
+        .download(
+            library,
+            pack_id,
+            &mut |p| {
+                if p.phase == DownloadPhase::Done {
+                    total = p.bytes_total;
+                }
+            },
+            &Cancel::new(false),
+        )
+        .await?;
+    println!(
+        "  downloaded {} files ({} of {total} bytes over the network, byte ranges, resumable), \
+         checked every SHA-256 and the signature, installed atomically",
+        report.fetched_files, report.fetched_bytes
+    );
+    let _ = stop.send(());
+    server.await??;
     Ok(())
 }

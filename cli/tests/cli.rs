@@ -38,6 +38,15 @@ fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
     assert!(stdout.contains("total: 158 h nominal"), "{stdout}");
     assert!(stdout.contains("— 25 lessons, pack"), "{stdout}");
     assert!(
+        stdout.contains("lesson packs offered by http://127.0.0.1:")
+            && stdout.contains(": yannong-default v1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("checked every SHA-256 and the signature"),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("alarm A09 (停电) → 学一学: 停电与故障应急"),
         "{stdout}"
     );

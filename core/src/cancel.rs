@@ -7,3 +7,18 @@ pub type Cancel = std::sync::atomic::AtomicBool;
 pub fn cancelled(cancel: &Cancel) -> bool {
     cancel.load(std::sync::atomic::Ordering::Relaxed)
 }
+
+/// Resolves once `cancel` is raised (polled: the flag has no waker).
+pub(crate) async fn wait_cancel(cancel: &Cancel) {
+    while !cancelled(cancel) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Sleeps `d`, returning early (true) when cancelled.
+pub(crate) async fn sleep_or_cancel(d: std::time::Duration, cancel: &Cancel) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(d) => cancelled(cancel),
+        () = wait_cancel(cancel) => true,
+    }
+}

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
+
+pub mod lesson_pack;
+pub mod proxy;
 use yannong_core::Timestamp;
 use yannong_core::barn::api::{Barn, BarnKind, IngestBatch, IngestReport, Reading, Role, User};
 use yannong_core::barn::{Barns, ClientConfig, SecretStore};

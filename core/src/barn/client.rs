@@ -12,6 +12,10 @@ use rustls::pki_types::pem::PemObject;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod lessons;
+
+pub use lessons::FileBody;
+
 use super::BarnError;
 use super::api::{
     Alarm, AlarmId, ApiError, BarnId, ChangesPage, ImageId, LoginRequest, PushDevice,

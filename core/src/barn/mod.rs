@@ -20,4 +20,5 @@ pub use client::ClientConfig;
 pub use error::BarnError;
 pub use local::LocalSession;
 pub use secrets::{MemorySecrets, SecretStore};
+pub(crate) use service::Backoff;
 pub use service::{AlarmWatchEvent, Barns, SyncReport, WatchEvent};

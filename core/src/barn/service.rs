@@ -14,13 +14,14 @@ use super::sse::SseParser;
 use crate::Timestamp;
 use crate::alarm::outbox::{self, AckOutcome, FlushReport, Pressed};
 use crate::alarm::{Inbox, Received};
-use crate::cancel::{Cancel, cancelled};
+use crate::cancel::{Cancel, cancelled, sleep_or_cancel, wait_cancel};
 use crate::store::Store;
 
 /// Sending the acknowledgement outbox; only `Barns` uses it.
 mod acks;
 /// Push registration and the self-hosted alarm stream.
 mod alarm_push;
+mod reading_sync;
 
 pub use alarm_push::AlarmWatchEvent;
 
@@ -382,41 +383,38 @@ impl Barns {
     }
 }
 
-/// Polls the cancel flag; the stream's keep-alives wake the select often enough otherwise.
-async fn wait_cancel(cancel: &Cancel) {
-    while !cancelled(cancel) {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Sleeps `d`, returning early (true) when cancelled.
-async fn sleep_or_cancel(d: Duration, cancel: &Cancel) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(d) => cancelled(cancel),
-        () = wait_cancel(cancel) => true,
-    }
-}
-
 /// Exponential backoff 1 s → 5 min with ±25 % jitter so a village of phones that lost the
 /// same tower does not reconnect in lockstep.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     attempt: u32,
     seed: u64,
+    first_ms: u64,
 }
 
 impl Backoff {
     pub(crate) fn new() -> Backoff {
-        let seed = Timestamp::now().0 as u64 | 1;
-        Backoff { attempt: 0, seed }
+        Backoff::starting_at(Duration::from_secs(1))
     }
 
-    fn reset(&mut self) {
+    /// The same growth from `first` (tests shorten the wait).
+    pub(crate) fn starting_at(first: Duration) -> Backoff {
+        let seed = Timestamp::now().0 as u64 | 1;
+        let first_ms = u64::try_from(first.as_millis()).unwrap_or(u64::MAX).max(1);
+        Backoff {
+            attempt: 0,
+            seed,
+            first_ms,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
         self.attempt = 0;
     }
 
     pub(crate) fn next_delay(&mut self) -> Duration {
-        let base = 1000u64
+        let base = self
+            .first_ms
             .saturating_mul(1 << self.attempt.min(9))
             .min(300_000);
         self.attempt += 1;
@@ -426,7 +424,7 @@ impl Backoff {
         self.seed ^= self.seed << 17;
         let jitter = (self.seed % 501) as i64 - 250; // ±25 % in thousandths
         let ms = base as i64 + base as i64 * jitter / 1000;
-        Duration::from_millis(ms.max(100) as u64)
+        Duration::from_millis((ms as u64).max(self.first_ms.min(100)))
     }
 }
 

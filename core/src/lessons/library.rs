@@ -62,7 +62,7 @@ impl From<rusqlite::Error> for LibraryError {
     }
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
     move |source| LibraryError::Io {
         path: path.to_path_buf(),
         source,
@@ -117,6 +117,8 @@ fn change_lock(root: &Path) -> Arc<Mutex<()>> {
 }
 
 const STAGING: &str = ".staging";
+/// Downloads in progress, one folder per pack version (see `lessons::download`).
+const DOWNLOADS: &str = ".downloads";
 static STAGING_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl LessonLibrary {
@@ -145,15 +147,20 @@ impl LessonLibrary {
         cancel: &Cancel,
     ) -> Result<InstallOutcome, LibraryError> {
         let _changing = self.changing();
-        let staging = self.root.join(STAGING).join(format!(
-            "{}-{}",
-            std::process::id(),
-            STAGING_SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
+        let staging = self.new_staging();
         let result = self.stage_and_switch(input, &staging, cancel);
         // On success the folder was renamed away; on failure nothing of it may remain.
         let _ = fs::remove_dir_all(&staging);
         result
+    }
+
+    /// A staging folder no other install uses; callers hold the change lock and remove it.
+    pub(super) fn new_staging(&self) -> PathBuf {
+        self.root.join(STAGING).join(format!(
+            "{}-{}",
+            std::process::id(),
+            STAGING_SEQ.fetch_add(1, Ordering::Relaxed)
+        ))
     }
 
     fn stage_and_switch(
@@ -174,6 +181,16 @@ impl LessonLibrary {
             return Err(LibraryError::Cancelled);
         }
         let pack = pack?;
+        self.commit(pack, staging)
+    }
+
+    /// Makes the verified `pack`, whose files are complete in `staging`, the live version:
+    /// unless that version (or a newer one) already is.
+    pub(super) fn commit(
+        &self,
+        pack: VerifiedPack,
+        staging: &Path,
+    ) -> Result<InstallOutcome, LibraryError> {
         let (id, version) = (pack.manifest.id.clone(), pack.manifest.version);
         let installed = self.live_version(&id)?;
         match installed {
@@ -400,7 +417,7 @@ impl LessonLibrary {
         Ok(Manifest::from_json(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     }
 
-    fn live_version(&self, pack_id: &str) -> Result<Option<u32>, LibraryError> {
+    pub(super) fn live_version(&self, pack_id: &str) -> Result<Option<u32>, LibraryError> {
         Ok(self.versions(pack_id)?.map(|(v, _)| v))
     }
 
@@ -415,11 +432,11 @@ impl LessonLibrary {
         })?)
     }
 
-    fn changing(&self) -> MutexGuard<'_, ()> {
+    pub(super) fn changing(&self) -> MutexGuard<'_, ()> {
         self.changes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn version_dir(&self, pack_id: &str, version: u32) -> PathBuf {
+    pub(super) fn version_dir(&self, pack_id: &str, version: u32) -> PathBuf {
         self.root.join(pack_id).join(format!("v{version}"))
     }
 
@@ -429,21 +446,14 @@ impl LessonLibrary {
             let p = dir.join(name);
             fs::read(&p).map_err(io(&p))
         };
-        let manifest_bytes = read(MANIFEST_PATH)?;
-        let signature = read(SIGNATURE_PATH)?;
-        self.keys.verify(&manifest_bytes, &signature)?;
-        let manifest = Manifest::from_json(&manifest_bytes)?;
-        for f in manifest.files.iter().filter(|f| !f.optional) {
+        let pack = self.verify_signed(read(MANIFEST_PATH)?, read(SIGNATURE_PATH)?)?;
+        for f in pack.manifest.files.iter().filter(|f| !f.optional) {
             let bytes = read(&f.path)?;
             if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
                 return Err(LibraryError::Damaged(f.path.clone()));
             }
         }
-        Ok(VerifiedPack {
-            manifest,
-            manifest_bytes,
-            signature,
-        })
+        Ok(pack)
     }
 
     /// Deletes staging leftovers and every version folder that is neither live nor the one
@@ -465,7 +475,7 @@ impl LessonLibrary {
         })?;
         for entry in fs::read_dir(&self.root).map_err(io(&self.root))?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name == STAGING || !entry.path().is_dir() {
+            if name == STAGING || name == DOWNLOADS || !entry.path().is_dir() {
                 continue;
             }
             let keep: Vec<String> = live
@@ -490,11 +500,69 @@ impl LessonLibrary {
                 }
             }
         }
+        self.sweep_downloads(&live)
+    }
+
+    /// A download of a version that is live already, or older than the live one, is done
+    /// with; one of a newer version is kept for resuming.
+    fn sweep_downloads(&self, live: &[(String, u32, Option<u32>)]) -> Result<(), LibraryError> {
+        let downloads = self.root.join(DOWNLOADS);
+        let Ok(entries) = fs::read_dir(&downloads) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let superseded = name
+                .rsplit_once("-v")
+                .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
+                .is_none_or(|(id, v)| live.iter().any(|(l, lv, _)| l == id && *lv >= v));
+            if superseded {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
         Ok(())
+    }
+
+    /// Where the download of `pack_id` version `version` keeps its files until installed.
+    pub(super) fn download_dir(&self, pack_id: &str, version: u32) -> PathBuf {
+        self.root
+            .join(DOWNLOADS)
+            .join(format!("{pack_id}-v{version}"))
+    }
+
+    /// Throws away what downloads of `pack_id` left (a download that will not be resumed).
+    pub fn discard_downloads(&self, pack_id: &str) -> Result<(), LibraryError> {
+        let _changing = self.changing();
+        let downloads = self.root.join(DOWNLOADS);
+        let Ok(entries) = fs::read_dir(&downloads) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.rsplit_once("-v").is_some_and(|(id, _)| id == pack_id) {
+                fs::remove_dir_all(entry.path()).map_err(io(&entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a manifest and its signature as an archive's would be checked.
+    pub(super) fn verify_signed(
+        &self,
+        manifest_bytes: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<VerifiedPack, PackError> {
+        self.keys.verify(&manifest_bytes, &signature)?;
+        let manifest = Manifest::from_json(&manifest_bytes)?;
+        Ok(VerifiedPack {
+            manifest,
+            manifest_bytes,
+            signature,
+        })
     }
 }
 
-fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {
+pub(super) fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {
     for entry in fs::read_dir(dir).map_err(io(dir))?.flatten() {
         if entry.path().is_dir() {
             sync_dir_tree(&entry.path())?;

@@ -5,9 +5,12 @@
 mod archive;
 #[cfg(feature = "builder")]
 mod build;
+pub mod download;
 mod error;
+mod fetched;
 mod library;
 mod manifest;
+mod progress_sync;
 mod reading;
 mod render;
 pub mod search;

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use super::{Backoff, Barns, sleep_or_cancel, wait_cancel};
+use super::{Backoff, Barns};
 use crate::Timestamp;
 use crate::alarm::{Inbox, PushChannel, PushError, Pushed, Received};
 use crate::barn::BarnError;
 use crate::barn::api::{PushDevice, RegisterDevice};
 use crate::barn::sse::SseParser;
-use crate::cancel::{Cancel, cancelled};
+use crate::cancel::{Cancel, cancelled, sleep_or_cancel, wait_cancel};
 
 /// What the alarm stream reports.
 #[derive(Debug, Clone, PartialEq)]

@@ -223,6 +223,17 @@ class BarnMonitor internal constructor(private val core: Barns) : AutoCloseable 
      */
     fun alarms(trustedKeys: List<String>): AlarmCenter = AlarmCenter(core, trustedKeys)
 
+    /**
+     * Sends this phone's lesson reading progress to the account and merges the account's
+     * back, so "continue where I left off" follows the farmer to another phone. Call it when
+     * the network returns and after reading. Offline it throws and the progress waits.
+     *
+     * @return how many local progress rows the platform's answer wrote.
+     * @throws YannongException.Network offline; nothing is lost.
+     * @throws YannongException.Unauthorized not logged in.
+     */
+    suspend fun syncReading(library: LessonLibrary): UInt = core.syncReading(library.core)
+
     /** Releases the core object. Closing twice is harmless. */
     override fun close() {
         core.close()

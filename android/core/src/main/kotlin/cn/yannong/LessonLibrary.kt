@@ -1,5 +1,6 @@
 package cn.yannong
 
+import cn.yannong.ffi.BarnPlatformConfig
 import cn.yannong.ffi.InstalledPack
 import cn.yannong.ffi.Lesson
 import cn.yannong.ffi.LessonLinkKind
@@ -47,7 +48,7 @@ import kotlinx.coroutines.withContext
  * The library keeps the database open on its own: closing the client does not close it.
  * [close] it too when done; later calls throw [IllegalStateException].
  */
-class LessonLibrary internal constructor(private val core: Lessons) : AutoCloseable {
+class LessonLibrary internal constructor(internal val core: Lessons) : AutoCloseable {
 
     // Packs
 
@@ -157,6 +158,26 @@ class LessonLibrary internal constructor(private val core: Lessons) : AutoClosea
      * not completed, or `null` if there is none.
      */
     suspend fun continueReading(): Lesson? = core.continueReading()
+
+    // Downloads
+
+    /**
+     * Lesson packs from the platform at [baseUrl] (https; plain http only to this device)
+     * into this library: see [LessonDownloads]. No login is needed; what arrives is verified
+     * against this library's trusted keys. Close it before the library.
+     *
+     * @throws YannongException.InvalidInput (field `base_url`) for an address that is not https.
+     */
+    fun downloads(baseUrl: String, extraRootsPem: String? = null): LessonDownloads =
+        LessonDownloads(core.downloads(BarnPlatformConfig(baseUrl, extraRootsPem)))
+
+    /**
+     * Deletes what interrupted downloads of [packId] left, when they will not be resumed
+     * (the user gave up on the pack). Not cancellable.
+     */
+    suspend fun discardDownloads(packId: String) {
+        withContext(NonCancellable) { core.discardDownloads(packId) }
+    }
 
     /** Releases the library. Calls already running finish; later calls throw [IllegalStateException]. */
     override fun close() {
