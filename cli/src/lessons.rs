@@ -6,6 +6,7 @@ use clap::Subcommand;
 use yannong_core::lessons::{PackReader, PackSigner, TrustedKeys, build_pack};
 
 use crate::Result;
+use crate::pack_media::write_media;
 
 #[derive(Subcommand)]
 pub enum LessonsCommand {
@@ -16,7 +17,8 @@ pub enum LessonsCommand {
         /// File holding the 32-byte Ed25519 signing seed as 64 hex digits.
         #[arg(long)]
         key: PathBuf,
-        /// Where to write the pack (default: ./<id>-v<version>.ynpack).
+        /// Where to write the pack (default: ./<id>-v<version>.ynpack). Optional files
+        /// (media/) are not in it: they go to the folder `<pack>.media/`, by manifest path.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -55,6 +57,14 @@ pub fn run(cmd: LessonsCommand) -> Result<()> {
                 archive.len(),
                 out.display()
             );
+            // After the archive: a crash in between leaves old media beside the new archive,
+            // which `--publish` refuses (the manifest's hashes) rather than serves.
+            if let Some((media, count, bytes)) = write_media(&out, &manifest, &dir)? {
+                println!(
+                    "{count} optional files, {bytes} bytes, not in the archive → {}",
+                    media.display()
+                );
+            }
             println!("signed by public key {}", signer.public_key_hex());
             Ok(())
         }

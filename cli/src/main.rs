@@ -6,6 +6,7 @@ mod demo_alarm;
 mod demo_barns;
 mod demo_lessons;
 mod lessons;
+mod pack_media;
 mod plot;
 mod report;
 

@@ -141,11 +141,20 @@ fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
         top[0].contains("停电") && top[0].starts_with(&format!("  {power}号烤房")),
         "{top:?}"
     );
-    // The scene got the fan running again, but the barn is still catching up on heat.
+    // The scene got the fan running again: the barn no longer reports it. Whether it is
+    // still catching up on heat (偏低) after the scene's 30 minutes depends on its step, so
+    // on the simulated weather, so on the time of day the demo runs: not asserted.
+    let listed: Vec<&str> = ranking
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.contains("barns in all"))
+        .collect();
     assert!(
-        top.iter()
-            .any(|l| l.starts_with(&format!("  {fan}号烤房")) && l.contains("偏低")),
-        "{top:?}"
+        listed
+            .iter()
+            .filter(|l| l.starts_with(&format!("  {fan}号烤房")))
+            .all(|l| !l.contains("风机停转")),
+        "{listed:?}"
     );
     for id in [1, fan, power, 53] {
         let png = std::fs::read(out.join(format!("barn-{id}.png"))).unwrap();
@@ -245,6 +254,9 @@ fn lessons_keygen_build_verify_the_default_pack() {
     ]);
     assert!(stdout.starts_with("yannong-default v"), "{stdout}");
     assert!(stdout.contains(&public));
+    // The default pack has no media: no folder for it.
+    assert!(!dir.path().join("default.ynpack.media").exists());
+    assert!(!stdout.contains(".media"), "{stdout}");
 
     let listing = yannong_ok(&[
         "lessons",
@@ -271,4 +283,101 @@ fn lessons_keygen_build_verify_the_default_pack() {
     ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("does not match the manifest"));
+}
+
+/// Every file under `dir` with its bytes, by `/`-separated relative path.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("a readable folder") {
+            let path = e.expect("a folder entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy();
+                let bytes = std::fs::read(&path).expect("a readable file");
+                out.insert(rel.replace('\\', "/"), bytes);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn lessons_build_writes_the_media_beside_the_archive() {
+    let src = tempfile::tempdir().unwrap();
+    let content = src.path().join("content");
+    let write = |rel: &str, data: &[u8]| {
+        let path = content.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    };
+    write(
+        "pack.toml",
+        "id = \"media-pack\"\nversion = 1\nlanguage = \"zh-Hans\"\n\
+         title = \"视频\"\ntitle_en = \"Video\"\n"
+            .as_bytes(),
+    );
+    write(
+        "lessons/01.md",
+        "+++\nid = \"watch\"\ntitle = \"看\"\ntitle_en = \"Watch\"\ntags = []\n\
+         minutes = 1\n+++\nSee the clip.\n"
+            .as_bytes(),
+    );
+    let intro: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+    write("media/intro.mp4", &intro);
+    write("media/audio/step.ogg", b"ogg bytes");
+    let key = src.path().join("signing.key");
+    std::fs::write(&key, "07".repeat(32)).unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let pack = out_dir.path().join("p.ynpack");
+    let media = out_dir.path().join("p.ynpack.media");
+    let build = || {
+        yannong_ok(&[
+            "lessons",
+            "build",
+            content.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--out",
+            pack.to_str().unwrap(),
+        ])
+    };
+    let stdout = build();
+    assert!(stdout.contains("2 optional files"), "{stdout}");
+    assert!(stdout.contains(media.to_str().unwrap()), "{stdout}");
+    let expected = std::collections::BTreeMap::from([
+        ("media/audio/step.ogg".to_owned(), b"ogg bytes".to_vec()),
+        ("media/intro.mp4".to_owned(), intro.clone()),
+    ]);
+    assert_eq!(files_under(&media), expected);
+    // The media is not in the archive.
+    let archive = std::fs::read(&pack).unwrap();
+    assert!(!archive.windows(9).any(|w| w == b"ogg bytes"));
+
+    // A rebuild replaces the folder whole: changed files, removed ones gone, no leftovers.
+    write("media/intro.mp4", b"a shorter intro");
+    std::fs::remove_file(content.join("media/audio/step.ogg")).unwrap();
+    build();
+    assert_eq!(
+        files_under(&media),
+        std::collections::BTreeMap::from([(
+            "media/intro.mp4".to_owned(),
+            b"a shorter intro".to_vec()
+        )])
+    );
+    let mut names: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["p.ynpack", "p.ynpack.media"]);
+
+    // Without media, no folder (an old one would be taken for this pack's).
+    std::fs::remove_dir_all(content.join("media")).unwrap();
+    let stdout = build();
+    assert!(!stdout.contains("optional files"), "{stdout}");
+    assert!(!media.exists());
 }

@@ -1,7 +1,7 @@
 //! `yannong-server`: the reference barn platform, optionally full of simulated barns.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +45,9 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     lessons: Option<PathBuf>,
     /// Publish a lesson pack at start (repeatable); publishing a version again is a no-op.
+    /// Its optional files (media, not in the archive) are added from `FILE.ynpack.media/`
+    /// when that folder exists (`yannong lessons build` writes it); a file there that does
+    /// not match the manifest stops the start.
     #[arg(long, value_name = "FILE.ynpack")]
     publish: Vec<PathBuf>,
     /// Ed25519 public key (64 hex digits) whose lesson packs the platform accepts
@@ -155,6 +158,7 @@ async fn lesson_shelf(args: &Args) -> Result<Shelf, Box<dyn std::error::Error>> 
                 "lesson pack {id} version {version} published from {}",
                 path.display()
             );
+            add_media(&shelf, &id, version, path)?;
         }
         Ok(shelf)
     })
@@ -162,11 +166,48 @@ async fn lesson_shelf(args: &Args) -> Result<Shelf, Box<dyn std::error::Error>> 
     Ok(shelf)
 }
 
+/// Adds the optional files of a just-published pack found in `<archive>.media/`, laid out
+/// by manifest path. Files there that the manifest does not list as optional are ignored.
+fn add_media(shelf: &Shelf, id: &str, version: u32, archive: &Path) -> Result<(), String> {
+    let mut media = archive.as_os_str().to_owned();
+    media.push(".media");
+    let media = PathBuf::from(media);
+    if !media.is_dir() {
+        return Ok(());
+    }
+    let stored = shelf
+        .version(id, version)
+        .ok_or_else(|| format!("{id} version {version} vanished from the shelf"))?;
+    let optional: Vec<&str> = stored
+        .manifest
+        .files
+        .iter()
+        .filter(|f| f.optional)
+        .map(|f| f.path.as_str())
+        .collect();
+    let mut added = 0;
+    for rel in &optional {
+        let path = media.join(rel);
+        if !path.is_file() {
+            continue;
+        }
+        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        shelf
+            .add_optional(id, version, rel, std::io::BufReader::new(file))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        added += 1;
+    }
+    eprintln!(
+        "lesson pack {id} version {version}: {added} of {} optional files from {}",
+        optional.len(),
+        media.display()
+    );
+    Ok(())
+}
+
 /// The platform's alarm-signing key, kept beside its database (created on first start,
 /// readable by this user only): phones pin its public half, so it must survive restarts.
-fn alarm_key(
-    path: &std::path::Path,
-) -> Result<ed25519_dalek::SigningKey, Box<dyn std::error::Error>> {
+fn alarm_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Box<dyn std::error::Error>> {
     let mut seed = [0u8; 32];
     match std::fs::read_to_string(path) {
         Ok(text) => hex::decode_to_slice(text.trim(), &mut seed)

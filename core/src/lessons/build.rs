@@ -105,6 +105,21 @@ pub fn build_pack(dir: &Path, signer: &PackSigner) -> Result<(Manifest, Vec<u8>)
     Ok((manifest, archive))
 }
 
+// Here rather than in manifest.rs: only the builder knows that an optional file is copied
+// verbatim from the content folder (lessons lose their front matter, media never change).
+impl Manifest {
+    /// The optional files (media, not in the archive) of a pack built from `content_dir`,
+    /// each with the file it was built from, in manifest order. Whoever publishes the media
+    /// copies these; the bytes must still match the entry (the folder may have changed).
+    pub fn optional_sources(&self, content_dir: &Path) -> Vec<(&FileEntry, PathBuf)> {
+        self.files
+            .iter()
+            .filter(|e| e.optional)
+            .map(|e| (e, content_dir.join(&e.path)))
+            .collect()
+    }
+}
+
 fn read_text(path: &Path) -> Result<String, PackError> {
     std::fs::read_to_string(path).map_err(|e| PackError::io(path.display(), e))
 }
@@ -154,4 +169,40 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), PackError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn optional_sources_name_the_media_files_the_archive_leaves_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, data: &[u8]| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, data).unwrap();
+        };
+        write(
+            "pack.toml",
+            b"id = \"p\"\nversion = 1\nlanguage = \"zh-Hans\"\ntitle = \"t\"\ntitle_en = \"t\"\n",
+        );
+        write(
+            "lessons/a.md",
+            b"+++\nid = \"a\"\ntitle = \"a\"\ntitle_en = \"a\"\ntags = []\nminutes = 1\n+++\nbody\n",
+        );
+        write("media/x/clip.mp4", b"not really a video");
+        let signer = PackSigner::from_seed([3; 32]);
+        let (manifest, archive) = build_pack(dir.path(), &signer).unwrap();
+        let sources = manifest.optional_sources(dir.path());
+        assert_eq!(sources.len(), 1);
+        let (entry, source) = &sources[0];
+        assert_eq!(entry.path, "media/x/clip.mp4");
+        let bytes = std::fs::read(source).unwrap();
+        assert_eq!(entry.size, bytes.len() as u64);
+        assert_eq!(entry.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert!(!archive.windows(8).any(|w| w == b"not real"));
+    }
 }

@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use yannong_core::lessons::PackError;
 
-/// Why the shelf could not open or publish. A refused publish leaves nothing behind.
+/// Why the shelf could not open, publish or add an optional file. Anything refused leaves
+/// nothing behind.
 #[derive(Debug, thiserror::Error)]
 pub enum ShelfError {
     /// The archive failed verification (signature, a file, the manifest, …).
@@ -23,6 +24,22 @@ pub enum ShelfError {
     },
     #[error("this shelf has no folder: nothing can be published to it")]
     NoFolder,
+    /// An optional file was offered for a version that is not on the shelf.
+    #[error("{id} version {version} is not published")]
+    NotPublished { id: String, version: u32 },
+    /// Only the files a manifest marks optional travel outside the archive.
+    #[error("`{path}` is not an optional file of {id} version {version}")]
+    NotOptional {
+        id: String,
+        version: u32,
+        path: String,
+    },
+    /// An optional file was refused: not the size the manifest says (reading stops just
+    /// past it, so a huge upload costs little).
+    #[error("`{path}` is not {expected} bytes long as the manifest says")]
+    WrongSize { path: String, expected: u64 },
+    #[error("`{path}` does not match the SHA-256 in the manifest")]
+    WrongSha256 { path: String },
 }
 
 impl ShelfError {

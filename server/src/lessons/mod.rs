@@ -2,6 +2,7 @@
 //! file by file, and the rules for the reading progress they sync.
 
 mod error;
+mod optional;
 mod progress;
 mod shelf;
 mod stage;

@@ -10,6 +10,7 @@ use yannong_core::barn::api::PackCatalogue;
 use yannong_core::lessons::TrustedKeys;
 
 use super::ShelfError;
+use super::optional::{store_optional, sweep_partials};
 use super::stage::{STAGING_PREFIX, stage, sync_dir};
 use super::stored::StoredVersion;
 
@@ -21,8 +22,9 @@ pub struct Shelf {
     dir: Option<PathBuf>,
     keys: TrustedKeys,
     versions: RwLock<Versions>,
-    /// One publish at a time: two publishes of one version must not both move into place.
-    publishing: Mutex<()>,
+    /// One write at a time: two publishes of one version must not both move into place,
+    /// nor two additions of one optional file both be written.
+    writing: Mutex<()>,
 }
 
 impl Shelf {
@@ -54,6 +56,7 @@ impl Shelf {
                     tracing::warn!(path = %vpath.display(), "not a version folder, ignored");
                     continue;
                 };
+                sweep_partials(&vpath)?;
                 let stored = StoredVersion::load(&vpath, &name, version, &keys)?;
                 versions
                     .entry(name.clone())
@@ -65,7 +68,7 @@ impl Shelf {
             dir: Some(dir.to_owned()),
             keys,
             versions: RwLock::new(versions),
-            publishing: Mutex::new(()),
+            writing: Mutex::new(()),
         })
     }
 
@@ -75,10 +78,7 @@ impl Shelf {
     /// Blocking: large archives take a while.
     pub fn publish(&self, archive: impl Read) -> Result<(String, u32), ShelfError> {
         let dir = self.dir.as_deref().ok_or(ShelfError::NoFolder)?;
-        let _one_at_a_time = self
-            .publishing
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let _one_at_a_time = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let mut staged = stage(dir, &self.keys, archive)?;
         let manifest = &staged.verified.manifest;
         let (id, version) = (manifest.id.clone(), manifest.version);
@@ -114,6 +114,46 @@ impl Shelf {
         sync_dir(dir)?;
         tracing::info!(pack = %id, version, "lesson pack published");
         Ok((id, version))
+    }
+
+    /// Adds optional file `path` (media, which the archive does not carry) to a published
+    /// version and serves it from then on. The bytes are streamed to disk while hashed and
+    /// kept only if they are the manifest entry's size and SHA-256; anything refused leaves
+    /// nothing behind. Adding a file that is already there is a no-op (`data` is not read).
+    /// Blocking: videos take a while.
+    pub fn add_optional(
+        &self,
+        id: &str,
+        version: u32,
+        path: &str,
+        data: impl Read,
+    ) -> Result<(), ShelfError> {
+        if self.dir.is_none() {
+            return Err(ShelfError::NoFolder);
+        }
+        let stored = self
+            .version(id, version)
+            .ok_or_else(|| ShelfError::NotPublished {
+                id: id.to_owned(),
+                version,
+            })?;
+        let entry = stored
+            .manifest
+            .file(path)
+            .filter(|e| e.optional)
+            .ok_or_else(|| ShelfError::NotOptional {
+                id: id.to_owned(),
+                version,
+                path: path.to_owned(),
+            })?;
+        let _one_at_a_time = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        if stored.has_optional(&entry.path) {
+            return Ok(());
+        }
+        store_optional(stored.dir(), entry, data)?;
+        stored.mark_optional(&entry.path);
+        tracing::info!(pack = %id, version, path, "optional lesson file added");
+        Ok(())
     }
 
     /// The newest version of each pack, by id.

@@ -54,10 +54,7 @@ pub(super) fn stage(
     keys: &TrustedKeys,
     archive: impl Read,
 ) -> Result<Staging, ShelfError> {
-    let mut suffix = [0u8; 8];
-    getrandom::fill(&mut suffix)
-        .map_err(|e| ShelfError::io(shelf, io::Error::other(e.to_string())))?;
-    let dir = shelf.join(format!("{STAGING_PREFIX}{}", hex::encode(suffix)));
+    let dir = random_name(shelf, STAGING_PREFIX)?;
     std::fs::create_dir(&dir).map_err(|e| ShelfError::io(&dir, e))?;
     let mut scratch = Scratch(dir.clone());
 
@@ -128,6 +125,14 @@ pub(super) fn stage(
         optional_present,
         moved: false,
     })
+}
+
+/// `<dir>/<prefix><16 random hex digits>`: a name no one else is using.
+pub(super) fn random_name(dir: &Path, prefix: &str) -> Result<PathBuf, ShelfError> {
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix)
+        .map_err(|e| ShelfError::io(dir, io::Error::other(e.to_string())))?;
+    Ok(dir.join(format!("{prefix}{}", hex::encode(suffix))))
 }
 
 /// Writes and fsyncs a file, creating its folders (remembered in `dirs` to fsync them too).

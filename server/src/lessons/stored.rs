@@ -2,10 +2,12 @@
 //!
 //! `<shelf>/<id>/<version>/` holds `manifest.json` and `manifest.sig` (the exact signed
 //! bytes), `pack.ynpack` (the archive as published), `pack.sha256` (its hash, the archive's
-//! ETag without reading 500 MB at every start) and `files/<path>` for every file it carried.
+//! ETag without reading 500 MB at every start) and `files/<path>` for every file it carried
+//! or that was added later (optional media); `.partial-*` files are additions in progress.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use sha2::{Digest, Sha256};
 use yannong_core::barn::api::OfferedPack;
@@ -30,8 +32,9 @@ pub struct StoredVersion {
     signature_etag: String,
     archive_etag: String,
     archive_bytes: u64,
-    /// Optional files (media) that came in the archive; the others are not served.
-    optional_present: HashSet<String>,
+    /// Optional files (media) that came in the archive or were added since
+    /// (`Shelf::add_optional`); the others are not served. The one thing that changes.
+    optional_present: RwLock<HashSet<String>>,
 }
 
 /// What a version URL names.
@@ -77,8 +80,29 @@ impl StoredVersion {
             manifest,
             manifest_bytes,
             archive_bytes,
-            optional_present,
+            optional_present: RwLock::new(optional_present),
         }
+    }
+
+    /// The version's folder.
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether optional `path` is on disk and served.
+    pub(super) fn has_optional(&self, path: &str) -> bool {
+        self.optional_present
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(path)
+    }
+
+    /// Serves optional `path` from now on; it must be whole in `files/` already.
+    pub(super) fn mark_optional(&self, path: &str) {
+        self.optional_present
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path.to_owned());
     }
 
     /// Loads a stored version and checks it again: the signature with today's trusted keys,
@@ -172,7 +196,7 @@ impl StoredVersion {
             Item::Archive => fixed(ARCHIVE, &self.archive_etag, "application/octet-stream"),
             Item::File(path) => {
                 let entry = self.manifest.file(path)?;
-                if entry.optional && !self.optional_present.contains(path) {
+                if entry.optional && !self.has_optional(path) {
                     return None;
                 }
                 Served {
