@@ -30,6 +30,14 @@ pub struct OfferedPack {
     pub installed_version: Option<u32>,
 }
 
+/// An optional file (audio, video) of an installed pack.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LessonMedia {
+    pub path: String,
+    pub bytes: u64,
+    pub downloaded: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum DownloadPhase {
     Checking,
@@ -110,6 +118,46 @@ impl Lessons {
         }))
     }
 
+    /// The optional files (audio, video) of the installed version of `pack_id`.
+    pub async fn media(&self, pack_id: String) -> Result<Vec<LessonMedia>, YannongError> {
+        let (library, locale) = (Arc::clone(&self.library), self.locale);
+        crate::runtime::blocking(move |_| {
+            let media = library.media(&pack_id).map_err(|e| map(e, locale))?;
+            Ok(media
+                .into_iter()
+                .map(|m| LessonMedia {
+                    path: m.path,
+                    bytes: m.size,
+                    downloaded: m.downloaded,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// The path of a downloaded optional file, for a media player.
+    pub async fn media_path(&self, pack_id: String, path: String) -> Result<String, YannongError> {
+        let (library, locale) = (Arc::clone(&self.library), self.locale);
+        crate::runtime::blocking(move |_| {
+            let p = library
+                .media_path(&pack_id, &path)
+                .map_err(|e| map(e, locale))?;
+            Ok(p.display().to_string())
+        })
+        .await
+    }
+
+    /// Deletes a downloaded optional file to free space.
+    pub async fn remove_media(&self, pack_id: String, path: String) -> Result<(), YannongError> {
+        let (library, locale) = (Arc::clone(&self.library), self.locale);
+        crate::runtime::blocking(move |_| {
+            library
+                .remove_media(&pack_id, &path)
+                .map_err(|e| map(e, locale))
+        })
+        .await
+    }
+
     /// Deletes what interrupted downloads of `pack_id` left (they will not be resumed).
     pub async fn discard_downloads(&self, pack_id: String) -> Result<(), YannongError> {
         let (library, locale) = (Arc::clone(&self.library), self.locale);
@@ -184,12 +232,32 @@ impl PackDownloader {
         })
         .await
     }
-}
 
-#[uniffi::export]
-impl PackDownloader {
-    /// Stops the running download of `pack_id`, if any; it ends with `Cancelled` and what
-    /// arrived is kept.
+    /// Fetches optional file `path` (audio, video; see [`Lessons::media`]) of the installed
+    /// version of `pack_id`, resuming a partial fetch; returns the file's path for a player
+    /// once its SHA-256 checked out. [`PackDownloader::cancel`] with `pack_id/path` stops it.
+    pub async fn download_media(
+        &self,
+        pack_id: String,
+        path: String,
+        listener: Arc<dyn DownloadListener>,
+    ) -> Result<String, YannongError> {
+        let (downloader, library, locale) = self.parts();
+        let cancel = Arc::new(Cancel::new(false));
+        lock(&self.running).insert(format!("{pack_id}/{path}"), Arc::clone(&cancel));
+        on_runtime(async move {
+            let mut on_progress = |p: &core::DownloadProgress| listener.on_progress(progress(p));
+            let placed = downloader
+                .download_media(&library, &pack_id, &path, &mut on_progress, &cancel)
+                .await
+                .map_err(|e| error(e, locale))?;
+            Ok(placed.display().to_string())
+        })
+        .await
+    }
+
+    /// Stops the running download of `pack_id` (or of media `pack_id/path`), if any; it ends
+    /// with `Cancelled` and what arrived is kept.
     pub fn cancel(&self, pack_id: String) {
         if let Some(flag) = lock(&self.running).remove(&pack_id) {
             flag.store(true, Ordering::Relaxed);

@@ -25,7 +25,8 @@ pub fn keys() -> TrustedKeys {
     TrustedKeys::from_hex([signer().public_key_hex().as_str()]).unwrap()
 }
 
-/// A pack folder for `version`: three lessons and a large picture; `note` changes lesson 3.
+/// A pack folder for `version`: three lessons, a large picture and an optional video;
+/// `note` changes lesson 3.
 pub fn content(dir: &Path, version: u32, note: &str) -> Vec<u8> {
     let write = |rel: &str, data: &[u8]| {
         let path = dir.join(rel);
@@ -63,26 +64,42 @@ pub fn content(dir: &Path, version: u32, note: &str) -> Vec<u8> {
         "lessons/03-drying.md",
         lesson("drying", "干筋期怎么烤", note).as_bytes(),
     );
-    // xorshift noise: the same picture for every version.
-    let mut x = 0x2026_u64;
-    let picture: Vec<u8> = (0..PICTURE_BYTES)
+    // The same picture and video for every version.
+    let picture = noise(0x2026, PICTURE_BYTES);
+    write("images/field.png", &picture);
+    write(MEDIA, &video());
+    picture
+}
+
+/// The pack's optional video (not in the archive; fetched on request).
+pub const MEDIA: &str = "media/field-visit.mp4";
+
+pub fn video() -> Vec<u8> {
+    noise(0x0b5e, 300 * 1024)
+}
+
+/// xorshift bytes: incompressible, the same for the same seed.
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x as u8
         })
-        .collect();
-    write("images/field.png", &picture);
-    picture
+        .collect()
 }
 
-/// Builds and publishes `version` of the test pack on the platform's shelf.
+/// Builds and publishes `version` of the test pack, with its video, on the platform's shelf.
 pub fn publish(shelf: &Shelf, version: u32, note: &str) {
     let dir = tempfile::tempdir().unwrap();
     content(dir.path(), version, note);
     let (_, archive) = build_pack(dir.path(), &signer()).unwrap();
     shelf.publish(archive.as_slice()).unwrap();
+    shelf
+        .add_optional(PACK, version, MEDIA, video().as_slice())
+        .unwrap();
 }
 
 /// A platform serving the test pack v1 from a shelf in its folder.

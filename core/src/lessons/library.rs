@@ -206,6 +206,7 @@ impl LessonLibrary {
             }
             _ => {}
         }
+        self.carry_media(&pack.manifest, staging)?;
         write_synced(&staging.join(MANIFEST_PATH), &pack.manifest_bytes).map_err(io(staging))?;
         write_synced(&staging.join(SIGNATURE_PATH), &pack.signature).map_err(io(staging))?;
         sync_dir_tree(staging)?;
@@ -421,7 +422,10 @@ impl LessonLibrary {
         Ok(self.versions(pack_id)?.map(|(v, _)| v))
     }
 
-    fn versions(&self, pack_id: &str) -> Result<Option<(u32, Option<u32>)>, LibraryError> {
+    pub(super) fn versions(
+        &self,
+        pack_id: &str,
+    ) -> Result<Option<(u32, Option<u32>)>, LibraryError> {
         Ok(self.store.read(|c| {
             c.query_row(
                 "SELECT version, previous_version FROM lesson_packs WHERE pack_id = ?1",
@@ -521,6 +525,11 @@ impl LessonLibrary {
             }
         }
         Ok(())
+    }
+
+    /// The library folder (for the free-space check).
+    pub(super) fn download_root(&self) -> &Path {
+        &self.root
     }
 
     /// Where the download of `pack_id` version `version` keeps its files until installed.

@@ -67,6 +67,16 @@ public final class BarnMonitor: Sendable {
         try await core.sync()
     }
 
+    /// Sends this phone's lesson reading progress to the account and merges the account's
+    /// back, so "continue where I left off" follows the farmer to another phone. Offline it
+    /// throws `YannongError.Network` and the progress waits for the next call.
+    ///
+    /// - Returns: How many local progress rows the platform's answer wrote.
+    @discardableResult
+    public func syncReading(_ library: LessonLibrary) async throws -> UInt32 {
+        try await core.syncReading(lessons: library.coreLessons)
+    }
+
     /// The barns in the local database, each with its newest reading. Works offline.
     public func barns() async throws -> [BarnSummary] {
         let core = core

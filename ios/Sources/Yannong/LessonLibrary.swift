@@ -175,4 +175,40 @@ public final class LessonLibrary: Sendable {
         let core = core
         return try await withPromptCancellation { try await core.continueReading() }
     }
+
+    // MARK: Downloads
+
+    /// Lesson packs from the platform at `baseURL` (https; plain http only to this device)
+    /// into this library: see ``LessonDownloads``. No login is needed; what arrives is
+    /// verified against this library's trusted keys.
+    ///
+    /// - Throws: `YannongError.InvalidInput(detail:field:step:)` (field `base_url`) for an
+    ///   address that is not https.
+    public func downloads(baseURL: URL, extraRootsPEM: String? = nil) throws -> LessonDownloads {
+        LessonDownloads(core: try core.downloads(
+            config: BarnPlatformConfig(baseUrl: baseURL.absoluteString, extraRootsPem: extraRootsPEM)))
+    }
+
+    /// The optional files (audio, video) of an installed pack, and which are on the phone.
+    public func media(packId: String) async throws -> [LessonMedia] {
+        try await core.media(packId: packId)
+    }
+
+    /// A downloaded optional file, for a media player.
+    public func mediaURL(packId: String, path: String) async throws -> URL {
+        URL(fileURLWithPath: try await core.mediaPath(packId: packId, path: path))
+    }
+
+    /// Deletes a downloaded optional file to free space.
+    public func removeMedia(packId: String, path: String) async throws {
+        try await core.removeMedia(packId: packId, path: path)
+    }
+
+    /// Deletes what interrupted downloads of `packId` left, when they will not be resumed.
+    public func discardDownloads(packId: String) async throws {
+        try await core.discardDownloads(packId: packId)
+    }
+
+    /// The core object, for ``BarnMonitor/syncReading(_:)``.
+    var coreLessons: Lessons { core }
 }

@@ -698,6 +698,27 @@ await test("barns: screen data offline, before any sync") { t in
     _ = (describe, caption, summary, isJPEG)
 }
 
+await test("lesson downloads: plain http off the device is refused, no platform fails the stream") { t in
+    let library = try await freshLibrary()
+    do {
+        _ = try library.downloads(baseURL: URL(string: "http://lessons.example.cn")!)
+        t.fail("plain http to another host was accepted")
+    } catch YannongError.InvalidInput(_, let field, _) {
+        t.equal(field, "base_url", "the address is what is wrong")
+    }
+    // Nothing listens on port 9 (discard) here: the catalogue cannot be fetched.
+    let downloads = try library.downloads(baseURL: URL(string: "http://127.0.0.1:9")!)
+    var states = 0
+    do {
+        for try await _ in downloads.download(packId: packId) { states += 1 }
+        t.fail("the download finished without a platform")
+    } catch YannongError.Network {
+        t.expect(states <= 1, "at most the checking step before failing (\(states))")
+    }
+    t.equal(try await library.installedPacks().count, 0, "nothing installed")
+    downloads.cancel(packId: packId)  // nothing running: harmless
+}
+
 // MARK: - Alarms (AlarmChecks.swift)
 
 await alarmChecks()

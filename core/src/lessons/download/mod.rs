@@ -13,7 +13,7 @@ mod space;
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -190,6 +190,44 @@ impl PackDownloader {
             fetched_files: plan.fetch.len() as u32,
             reused_files: plan.reused,
         })
+    }
+
+    /// Fetches optional file `path` (audio, video) of the installed version of `pack_id`,
+    /// resuming a partial fetch, and returns where it lies once its SHA-256 checked out.
+    pub async fn download_media(
+        &self,
+        lib: &Arc<LessonLibrary>,
+        pack_id: &str,
+        path: &str,
+        progress: &mut (dyn FnMut(&DownloadProgress) + Send),
+        cancel: &Cancel,
+    ) -> Result<PathBuf, DownloadError> {
+        let (version, f, part) = lib.media_target(pack_id, path)?;
+        let mut meter = Meter::new(pack_id, version, progress);
+        let have = fs::metadata(&part).map_or(0, |m| m.len()).min(f.size);
+        let available = space::available(lib.download_root());
+        let needed = (f.size - have).saturating_add(self.options.keep_free);
+        if let Some(available) = available.filter(|a| *a < needed) {
+            return Err(DownloadError::NoSpace { needed, available });
+        }
+        meter.start(version, have, f.size);
+        let url = paths::lesson_pack_file(pack_id, version, &f.path);
+        fetch::file(
+            &self.client,
+            &self.options,
+            &url,
+            &part,
+            &f,
+            &mut meter,
+            cancel,
+        )
+        .await?;
+        let (lib2, f2, part2, id) = (Arc::clone(lib), f.clone(), part.clone(), pack_id.to_owned());
+        let placed = tokio::task::spawn_blocking(move || lib2.add_media(&id, version, &f2, &part2))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        meter.phase(DownloadPhase::Done);
+        Ok(placed)
     }
 
     /// The version's manifest and signature, from the download folder when an earlier try

@@ -6,7 +6,10 @@ import cn.yannong.ffi.DownloadResult
 import cn.yannong.ffi.OfferedPack
 import cn.yannong.ffi.PackDownloader
 import cn.yannong.ffi.YannongException
+import java.io.File
 import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.launch
@@ -75,6 +78,31 @@ class LessonDownloads internal constructor(private val core: PackDownloader) : A
         awaitClose {
             job.cancel()
             core.cancel(packId)
+        }
+    }
+
+    /**
+     * Fetches an optional file of an installed pack (audio or video, see
+     * [LessonLibrary.media]), resuming a partial fetch, and returns it once its SHA-256 checked
+     * out, for a media player. [onProgress] gets the progress on a core thread. Cancelling
+     * the call stops the transfer and keeps what arrived.
+     *
+     * @throws YannongException.NotFound if the pack is not installed or has no such file.
+     * @throws YannongException.Storage (`diskFull`) when the phone lacks the space.
+     */
+    suspend fun downloadMedia(
+        packId: String,
+        path: String,
+        onProgress: (DownloadProgress) -> Unit = {},
+    ): File {
+        val listener = object : DownloadListener {
+            override fun onProgress(progress: DownloadProgress) = onProgress(progress)
+        }
+        try {
+            return File(core.downloadMedia(packId, path, listener))
+        } finally {
+            // Stops the transfer at once if this coroutine was cancelled; harmless otherwise.
+            if (!currentCoroutineContext().isActive) core.cancel("$packId/$path")
         }
     }
 

@@ -4,6 +4,7 @@ import cn.yannong.ffi.BarnPlatformConfig
 import cn.yannong.ffi.InstalledPack
 import cn.yannong.ffi.Lesson
 import cn.yannong.ffi.LessonLinkKind
+import cn.yannong.ffi.LessonMedia
 import cn.yannong.ffi.LessonSearchHit
 import cn.yannong.ffi.Lessons
 import cn.yannong.ffi.YannongException
@@ -170,6 +171,22 @@ class LessonLibrary internal constructor(internal val core: Lessons) : AutoClose
      */
     fun downloads(baseUrl: String, extraRootsPem: String? = null): LessonDownloads =
         LessonDownloads(core.downloads(BarnPlatformConfig(baseUrl, extraRootsPem)))
+
+    /** The optional files (audio, video) of an installed pack, and which are on the phone. */
+    suspend fun media(packId: String): List<LessonMedia> = core.media(packId)
+
+    /**
+     * A downloaded optional file, for a media player (fetch it with
+     * [LessonDownloads.downloadMedia]).
+     *
+     * @throws YannongException.NotFound if it is not downloaded.
+     */
+    suspend fun mediaFile(packId: String, path: String): File = File(core.mediaPath(packId, path))
+
+    /** Deletes a downloaded optional file to free space. Not cancellable. */
+    suspend fun removeMedia(packId: String, path: String) {
+        withContext(NonCancellable) { core.removeMedia(packId, path) }
+    }
 
     /**
      * Deletes what interrupted downloads of [packId] left, when they will not be resumed
