@@ -204,8 +204,8 @@ impl PackDownloader {
         listener: Arc<dyn DownloadListener>,
     ) -> Result<DownloadResult, YannongError> {
         let (downloader, library, locale) = self.parts();
-        let cancel = Arc::new(Cancel::new(false));
-        lock(&self.running).insert(pack_id.clone(), Arc::clone(&cancel));
+        let running = self.register(pack_id.clone());
+        let cancel = Arc::clone(&running.flag);
         on_runtime(async move {
             let mut on_progress = |p: &core::DownloadProgress| listener.on_progress(progress(p));
             let report = downloader
@@ -243,8 +243,8 @@ impl PackDownloader {
         listener: Arc<dyn DownloadListener>,
     ) -> Result<String, YannongError> {
         let (downloader, library, locale) = self.parts();
-        let cancel = Arc::new(Cancel::new(false));
-        lock(&self.running).insert(format!("{pack_id}/{path}"), Arc::clone(&cancel));
+        let running = self.register(format!("{pack_id}/{path}"));
+        let cancel = Arc::clone(&running.flag);
         on_runtime(async move {
             let mut on_progress = |p: &core::DownloadProgress| listener.on_progress(progress(p));
             let placed = downloader
@@ -265,11 +265,41 @@ impl PackDownloader {
     }
 }
 
+/// A download's entry in [`PackDownloader::running`], removed when the call ends however
+/// it ends (unless a newer download of the same key replaced it).
+struct Running<'a> {
+    map: &'a Mutex<HashMap<String, Arc<Cancel>>>,
+    key: String,
+    flag: Arc<Cancel>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut map = lock(self.map);
+        if map
+            .get(&self.key)
+            .is_some_and(|f| Arc::ptr_eq(f, &self.flag))
+        {
+            map.remove(&self.key);
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PackDownloader {
+    fn register(&self, key: String) -> Running<'_> {
+        let flag = Arc::new(Cancel::new(false));
+        lock(&self.running).insert(key.clone(), Arc::clone(&flag));
+        Running {
+            map: &self.running,
+            key,
+            flag,
+        }
+    }
+
     fn parts(
         &self,
     ) -> (

@@ -313,3 +313,41 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_fetches_what_the_installed_version_has_damaged() {
+    let (p, shelf) = platform().await;
+    let phone = tempfile::tempdir().unwrap();
+    let lib = library(phone.path());
+    let d = downloader(p.url(), quick_retries());
+    d.download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
+        .await
+        .unwrap();
+    // The phone's copy of the picture rots (a bad SD card): it cannot be lent to v2.
+    let picture = phone
+        .path()
+        .join(format!("lessons/{PACK}/v1/images/field.png"));
+    let mut bytes = std::fs::read(&picture).unwrap();
+    bytes[10] ^= 0x01;
+    std::fs::write(&picture, bytes).unwrap();
+
+    publish(&shelf, 2, "干筋期最高 68 ℃。");
+    let report = d
+        .download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.outcome,
+        InstallOutcome::Installed { version: 2, .. }
+    ));
+    assert_eq!(
+        report.fetched_files, 2,
+        "the changed lesson and the damaged picture"
+    );
+    assert!(report.fetched_bytes > PICTURE_BYTES as u64);
+    assert_eq!(report.resumed_bytes, 0);
+    assert_eq!(
+        lib.file(PACK, "images/field.png").unwrap().len(),
+        PICTURE_BYTES
+    );
+}

@@ -68,7 +68,13 @@ impl LessonLibrary {
             let (Some(m), Some(old)) = (live.as_ref(), same) else {
                 return Err(PackError::Missing(f.path.clone()).into());
             };
-            let bytes = self.read_verified(&m.id, m, &old.path)?;
+            // Missing counts as damaged: either way the downloader fetches it instead.
+            let bytes = self
+                .read_verified(&m.id, m, &old.path)
+                .map_err(|e| match e {
+                    LibraryError::Io { .. } => LibraryError::Damaged(old.path.clone()),
+                    e => e,
+                })?;
             write_synced(&to, &bytes).map_err(io(&to))?;
         }
         Ok(())

@@ -154,39 +154,59 @@ impl PackDownloader {
         let dir = lib.download_dir(pack_id, version);
         let pack = self.signed_manifest(lib, &dir, pack_id, version).await?;
 
-        let plan = Plan::new(lib, &pack, &dir)?;
-        self.check_space(&dir, &plan)?;
-        meter.start(version, plan.present, plan.fetch_bytes);
+        // Files the live version was to lend but has damaged on disk: fetched instead.
+        let mut damaged = HashSet::new();
         let mut fetched_bytes = 0;
-        for f in &plan.fetch {
-            let url = paths::lesson_pack_file(pack_id, version, &f.path);
-            let to = dir.join(FILES).join(&f.path);
-            fetched_bytes += fetch::file(
-                &self.client,
-                &self.options,
-                &url,
-                &to,
-                f,
-                &mut meter,
-                cancel,
-            )
-            .await?;
-        }
-        if cancelled(cancel) {
-            return Err(DownloadError::Cancelled);
-        }
-        meter.phase(DownloadPhase::Installing);
-        let outcome = {
-            let (lib, dir) = (Arc::clone(lib), dir.clone());
-            tokio::task::spawn_blocking(move || lib.install_fetched(&dir))
+        let mut resumed_bytes = None;
+        let (outcome, plan) = loop {
+            let plan = Plan::new(lib, &pack, &dir, &damaged)?;
+            // What an earlier call left, not what this one fetched before a re-plan.
+            resumed_bytes.get_or_insert(plan.present);
+            self.check_space(&dir, &plan)?;
+            meter.start(version, plan.present, plan.fetch_bytes);
+            for f in &plan.fetch {
+                let url = paths::lesson_pack_file(pack_id, version, &f.path);
+                let to = dir.join(FILES).join(&f.path);
+                let got = fetch::file(
+                    &self.client,
+                    &self.options,
+                    &url,
+                    &to,
+                    f,
+                    &mut meter,
+                    cancel,
+                );
+                fetched_bytes += got.await?;
+            }
+            if cancelled(cancel) {
+                return Err(DownloadError::Cancelled);
+            }
+            meter.phase(DownloadPhase::Installing);
+            let (lib2, dir2) = (Arc::clone(lib), dir.clone());
+            let installed = tokio::task::spawn_blocking(move || lib2.install_fetched(&dir2))
                 .await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            match installed {
+                Err(LibraryError::Damaged(old)) => {
+                    let sha = lib
+                        .live_manifest(pack_id)?
+                        .file(&old)
+                        .map(|f| f.sha256.clone());
+                    // Once per file: a second failure is not the live copy's.
+                    if !sha.is_some_and(|sha| damaged.insert(sha)) {
+                        return Err(LibraryError::Damaged(old).into());
+                    }
+                    tracing::warn!(pack = pack_id, file = %old,
+                        "installed copy damaged: fetching it instead of reusing it");
+                }
+                other => break (other?, plan),
+            }
         };
         meter.phase(DownloadPhase::Done);
         Ok(DownloadReport {
             outcome,
             fetched_bytes,
-            resumed_bytes: plan.present,
+            resumed_bytes: resumed_bytes.unwrap_or(0),
             fetched_files: plan.fetch.len() as u32,
             reused_files: plan.reused,
         })
@@ -302,14 +322,20 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(lib: &LessonLibrary, pack: &VerifiedPack, dir: &Path) -> Result<Plan, DownloadError> {
+    /// `damaged`: SHA-256s not to take from the live version.
+    fn new(
+        lib: &LessonLibrary,
+        pack: &VerifiedPack,
+        dir: &Path,
+        damaged: &HashSet<String>,
+    ) -> Result<Plan, DownloadError> {
         let id = &pack.manifest.id;
         let live: HashSet<String> = match lib.live_version(id)? {
             Some(_) => lib
                 .live_manifest(id)?
                 .files
                 .into_iter()
-                .filter(|f| !f.optional)
+                .filter(|f| !f.optional && !damaged.contains(&f.sha256))
                 .map(|f| f.sha256)
                 .collect(),
             None => HashSet::new(),
