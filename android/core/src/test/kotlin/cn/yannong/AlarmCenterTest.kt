@@ -31,7 +31,6 @@ import java.time.Duration
 import java.time.LocalTime
 import java.util.Base64
 import java.util.Locale
-import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
@@ -64,40 +63,20 @@ import org.junit.Test
  */
 class AlarmCenterTest {
     private lateinit var dataDir: File
-    private var server: Process? = null
-    private lateinit var url: String
+    private lateinit var server: TestServer
+    private val url: String get() = server.url
     private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-
-    private fun startServer(listen: String = "127.0.0.1:0") {
-        val bin = System.getProperty("yannong.serverBin")
-            ?: throw AssertionError("run through `cargo xtask test` (needs -Dyannong.serverBin)")
-        val p = ProcessBuilder(
-            bin, "--simulate", "3", "--speed", "3600", "--listen", listen,
-            "--data", dataDir.path, "--demo-password", PASSWORD,
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val first = p.inputStream.bufferedReader().readLine()
-            ?: throw AssertionError("yannong-server exited: ${p.waitFor()}")
-        url = first.removePrefix("listening on ")
-        server = p
-    }
-
-    private fun stopServer() {
-        server?.let {
-            it.destroy()
-            it.waitFor(10, TimeUnit.SECONDS)
-        }
-        server = null
-    }
 
     @Before
     fun setUp() {
         dataDir = tempDir()
-        startServer()
+        server = TestServer(dataDir, "--simulate", "3", "--speed", "3600", "--demo-password", PASSWORD)
+        server.start()
     }
 
     @After
     fun tearDown() {
-        stopServer()
+        server.stop()
         dataDir.deleteRecursively()
     }
 
@@ -447,7 +426,7 @@ class AlarmCenterTest {
                 phone.alarms.alarms().firstOrNull { it.id == alarmId }
             }
             val port = url.substringAfterLast(':')
-            stopServer()
+            server.stop()
 
             val result = phone.alarms.acknowledge(alarmId)
             assertTrue("got $result", result is AckResult.Queued)
@@ -460,7 +439,7 @@ class AlarmCenterTest {
             assertEquals(1u, offline.left)
             assertNotNull(offline.nextTryAt)
 
-            startServer("127.0.0.1:$port")
+            server.start("127.0.0.1:$port")
             val flushed = eventually("the acknowledgement sent") {
                 phone.alarms.flushAcks().takeIf { it.sent > 0u || it.left == 0u }
             }

@@ -5,7 +5,6 @@ import cn.yannong.ffi.BarnWatchEvent
 import cn.yannong.ffi.PlatformRole
 import cn.yannong.ffi.YannongException
 import java.io.File
-import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.take
@@ -30,39 +29,19 @@ import org.junit.Test
  */
 class BarnMonitorTest {
     private lateinit var dataDir: File
-    private var server: Process? = null
-    private lateinit var url: String
-
-    private fun startServer(listen: String = "127.0.0.1:0") {
-        val bin = System.getProperty("yannong.serverBin")
-            ?: throw AssertionError("run through `cargo xtask test` (needs -Dyannong.serverBin)")
-        val p = ProcessBuilder(
-            bin, "--simulate", "3", "--speed", "3600", "--listen", listen,
-            "--data", dataDir.path, "--demo-password", PASSWORD,
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val first = p.inputStream.bufferedReader().readLine()
-            ?: throw AssertionError("yannong-server exited: ${p.waitFor()}")
-        url = first.removePrefix("listening on ")
-        server = p
-    }
-
-    private fun stopServer() {
-        server?.let {
-            it.destroy()
-            it.waitFor(10, TimeUnit.SECONDS)
-        }
-        server = null
-    }
+    private lateinit var server: TestServer
+    private val url: String get() = server.url
 
     @Before
     fun setUp() {
         dataDir = tempDir()
-        startServer()
+        server = TestServer(dataDir, "--simulate", "3", "--speed", "3600", "--demo-password", PASSWORD)
+        server.start()
     }
 
     @After
     fun tearDown() {
-        stopServer()
+        server.stop()
         dataDir.deleteRecursively()
     }
 
@@ -195,7 +174,7 @@ class BarnMonitorTest {
             )
             expectThrows<YannongException.NotFound> { monitor.picture(-1) }
 
-            stopServer()
+            server.stop()
             withTimeout(20_000) {
                 assertArrayEquals("from the cache", picture.jpeg, monitor.picture(viewed.id).jpeg)
                 expectThrows<YannongException.Network> { monitor.picture(unviewed.id) }
@@ -246,14 +225,14 @@ class BarnMonitorTest {
             assertTrue(reading.reading.dryBulbC in 10.0..80.0)
 
             val port = url.substringAfterLast(':')
-            stopServer()
+            server.stop()
             next { it is BarnWatchEvent.Offline }
             // Offline, the stored barns still read, and the flow reports the failed sync.
             val snapshot = monitor.barnsFlow().take(2).toList().last()
             assertEquals(3, snapshot.barns.size)
             assertTrue(snapshot.syncError is YannongException.Network)
 
-            startServer("127.0.0.1:$port")
+            server.start("127.0.0.1:$port")
             next { it is BarnWatchEvent.Live }
             next { it is BarnWatchEvent.Reading }
             job.cancel()

@@ -4,7 +4,6 @@ import cn.yannong.ffi.DownloadPhase
 import cn.yannong.ffi.YannongException
 import java.io.File
 import java.util.Locale
-import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.toList
 import org.junit.After
@@ -28,25 +27,22 @@ class LessonDownloadTest {
     }
 
     private lateinit var dataDir: File
-    private lateinit var server: Process
-    private lateinit var url: String
+    private lateinit var server: TestServer
+    private val url: String get() = server.url
 
     @Before
     fun setUp() {
         dataDir = tempDir()
-        server = ProcessBuilder(
-            property("yannong.serverBin"), "--listen", "127.0.0.1:0", "--data", dataDir.path,
+        server = TestServer(
+            dataDir,
             "--publish", property("yannong.testPack"), "--lesson-key", property("yannong.testPackKey"),
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val first = server.inputStream.bufferedReader().readLine()
-            ?: throw AssertionError("yannong-server exited: ${server.waitFor()}")
-        url = first.removePrefix("listening on ")
+        )
+        server.start()
     }
 
     @After
     fun tearDown() {
-        server.destroy()
-        server.waitFor(10, TimeUnit.SECONDS)
+        server.stop()
         dataDir.deleteRecursively()
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files
 import java.time.Duration
 import java.time.Instant
 import java.util.Locale
+import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -102,3 +103,36 @@ internal val LONG_STEPS = listOf(
     StepSpec("D2", "stem_drying", 68.0, 42.0, 1.0, 50.0, 60.0, 70.0),
 )
 internal val LONG_NOMINAL: Duration = hours(503)
+
+/**
+ * A real `yannong-server` on loopback (the binary `cargo xtask test` passes as
+ * `-Dyannong.serverBin`), its data in [dataDir], started with [args]; it can be stopped and
+ * started again on the same port.
+ */
+internal class TestServer(private val dataDir: File, private vararg val args: String) {
+    private var process: Process? = null
+
+    /** `http://127.0.0.1:<port>`, once started. */
+    lateinit var url: String
+        private set
+
+    fun start(listen: String = "127.0.0.1:0") {
+        val bin = System.getProperty("yannong.serverBin")
+            ?: throw AssertionError("run through `cargo xtask test` (needs -Dyannong.serverBin)")
+        val p = ProcessBuilder(bin, "--listen", listen, "--data", dataDir.path, *args)
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        // The first line of stdout is the address.
+        val first = p.inputStream.bufferedReader().readLine()
+            ?: throw AssertionError("yannong-server exited: ${p.waitFor()}")
+        url = first.removePrefix("listening on ")
+        process = p
+    }
+
+    fun stop() {
+        process?.let {
+            it.destroy()
+            it.waitFor(10, TimeUnit.SECONDS)
+        }
+        process = null
+    }
+}
