@@ -120,53 +120,35 @@ impl Lessons {
 
     /// The optional files (audio, video) of the installed version of `pack_id`.
     pub async fn media(&self, pack_id: String) -> Result<Vec<LessonMedia>, YannongError> {
-        let (library, locale) = (Arc::clone(&self.library), self.locale);
-        crate::runtime::blocking(move |_| {
-            let media = library.media(&pack_id).map_err(|e| map(e, locale))?;
-            Ok(media
-                .into_iter()
-                .map(|m| LessonMedia {
-                    path: m.path,
-                    bytes: m.size,
-                    downloaded: m.downloaded,
-                })
-                .collect())
-        })
-        .await
+        let media = self.run(move |lib, _| lib.media(&pack_id)).await?;
+        Ok(media
+            .into_iter()
+            .map(|m| LessonMedia {
+                path: m.path,
+                bytes: m.size,
+                downloaded: m.downloaded,
+            })
+            .collect())
     }
 
     /// The path of a downloaded optional file, for a media player.
     pub async fn media_path(&self, pack_id: String, path: String) -> Result<String, YannongError> {
-        let (library, locale) = (Arc::clone(&self.library), self.locale);
-        crate::runtime::blocking(move |_| {
-            let p = library
-                .media_path(&pack_id, &path)
-                .map_err(|e| map(e, locale))?;
-            Ok(p.display().to_string())
-        })
-        .await
+        let p = self
+            .run(move |lib, _| lib.media_path(&pack_id, &path))
+            .await?;
+        Ok(p.display().to_string())
     }
 
     /// Deletes a downloaded optional file to free space.
     pub async fn remove_media(&self, pack_id: String, path: String) -> Result<(), YannongError> {
-        let (library, locale) = (Arc::clone(&self.library), self.locale);
-        crate::runtime::blocking(move |_| {
-            library
-                .remove_media(&pack_id, &path)
-                .map_err(|e| map(e, locale))
-        })
-        .await
+        self.run(move |lib, _| lib.remove_media(&pack_id, &path))
+            .await
     }
 
     /// Deletes what interrupted downloads of `pack_id` left (they will not be resumed).
     pub async fn discard_downloads(&self, pack_id: String) -> Result<(), YannongError> {
-        let (library, locale) = (Arc::clone(&self.library), self.locale);
-        crate::runtime::blocking(move |_| {
-            library
-                .discard_downloads(&pack_id)
-                .map_err(|e| map(e, locale))
-        })
-        .await
+        self.run(move |lib, _| lib.discard_downloads(&pack_id))
+            .await
     }
 }
 

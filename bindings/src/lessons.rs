@@ -98,7 +98,7 @@ impl Yannong {
 }
 
 impl Lessons {
-    async fn run<T, F>(&self, f: F) -> Result<T, YannongError>
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, YannongError>
     where
         T: Send + 'static,
         F: FnOnce(&LessonLibrary, &yannong_core::cancel::Cancel) -> Result<T, LibraryError>

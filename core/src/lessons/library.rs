@@ -516,9 +516,7 @@ impl LessonLibrary {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let superseded = name
-                .rsplit_once("-v")
-                .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
+            let superseded = download_of(&name)
                 .is_none_or(|(id, v)| live.iter().any(|(l, lv, _)| l == id && *lv >= v));
             if superseded {
                 let _ = fs::remove_dir_all(entry.path());
@@ -548,7 +546,7 @@ impl LessonLibrary {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.rsplit_once("-v").is_some_and(|(id, _)| id == pack_id) {
+            if download_of(&name).is_some_and(|(id, _)| id == pack_id) {
                 fs::remove_dir_all(entry.path()).map_err(io(&entry.path()))?;
             }
         }
@@ -569,6 +567,13 @@ impl LessonLibrary {
             signature,
         })
     }
+}
+
+/// The pack id and version a download folder is for (named by
+/// [`LessonLibrary::download_dir`]).
+fn download_of(name: &str) -> Option<(&str, u32)> {
+    let (id, version) = name.rsplit_once("-v")?;
+    Some((id, version.parse().ok()?))
 }
 
 pub(super) fn sync_dir_tree(dir: &Path) -> Result<(), LibraryError> {

@@ -56,7 +56,8 @@ public final class LessonDownloads: Sendable {
             let task = Task {
                 do {
                     let result = try await core.download(
-                        packId: packId, listener: ProgressListener(continuation))
+                        packId: packId,
+                        listener: ClosureListener { continuation.yield(.progress($0)) })
                     continuation.yield(.finished(result))
                     continuation.finish()
                 } catch {
@@ -91,19 +92,6 @@ public final class LessonDownloads: Sendable {
     /// Stops the running download of `packId`, if any; what arrived is kept.
     public func cancel(packId: String) {
         core.cancel(packId: packId)
-    }
-}
-
-/// Feeds progress into the download's stream.
-private final class ProgressListener: DownloadListener, @unchecked Sendable {
-    private let continuation: AsyncThrowingStream<DownloadState, Error>.Continuation
-
-    init(_ continuation: AsyncThrowingStream<DownloadState, Error>.Continuation) {
-        self.continuation = continuation
-    }
-
-    func onProgress(progress: DownloadProgress) {
-        continuation.yield(.progress(progress))
     }
 }
 

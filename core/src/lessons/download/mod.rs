@@ -138,12 +138,12 @@ impl PackDownloader {
             .find(|p| p.id == pack_id)
             .ok_or_else(|| DownloadError::NotOffered(pack_id.to_owned()))?;
         let version = offered.version;
-        if lib.live_version(pack_id)?.is_some_and(|v| v >= version) {
+        if let Some(live) = lib.live_version(pack_id)?.filter(|v| *v >= version) {
             meter.phase(DownloadPhase::Done);
             return Ok(DownloadReport {
                 outcome: InstallOutcome::AlreadyInstalled {
                     id: pack_id.to_owned(),
-                    version: lib.live_version(pack_id)?.unwrap_or(version),
+                    version: live,
                 },
                 fetched_bytes: 0,
                 resumed_bytes: 0,
