@@ -138,3 +138,22 @@ pub fn quick_retries() -> DownloadOptions {
 pub fn downloads_dir(dir: &Path) -> PathBuf {
     dir.join("lessons/.downloads")
 }
+
+/// A phone with the pack the platform at `url` offers installed: its folder (keep it alive),
+/// its library, and the downloader it used.
+pub async fn phone_with_pack(
+    url: String,
+) -> (tempfile::TempDir, Arc<LessonLibrary>, PackDownloader) {
+    let phone = tempfile::tempdir().unwrap();
+    let lib = library(phone.path());
+    let d = downloader(url, quick_retries());
+    d.download(
+        &lib,
+        PACK,
+        &mut |_| {},
+        &yannong_core::cancel::Cancel::new(false),
+    )
+    .await
+    .unwrap();
+    (phone, lib, d)
+}

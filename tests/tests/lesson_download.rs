@@ -14,7 +14,8 @@ use yannong_core::lessons::download::{
 use yannong_core::lessons::{InstallOutcome, LibraryError, PackError};
 use yannong_e2e::PASSWORD;
 use yannong_e2e::lesson_pack::{
-    PACK, PICTURE_BYTES, downloader, downloads_dir, library, platform, publish, quick_retries,
+    PACK, PICTURE_BYTES, downloader, downloads_dir, library, phone_with_pack, platform, publish,
+    quick_retries,
 };
 use yannong_e2e::proxy::FlakyProxy;
 
@@ -317,12 +318,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_fetches_what_the_installed_version_has_damaged() {
     let (p, shelf) = platform().await;
-    let phone = tempfile::tempdir().unwrap();
-    let lib = library(phone.path());
-    let d = downloader(p.url(), quick_retries());
-    d.download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
-        .await
-        .unwrap();
+    let (phone, lib, d) = phone_with_pack(p.url()).await;
     // The phone's copy of the picture rots (a bad SD card): it cannot be lent to v2.
     let picture = phone
         .path()

@@ -9,19 +9,14 @@ use yannong_core::cancel::Cancel;
 use yannong_core::lessons::download::DownloadError;
 use yannong_core::lessons::{LibraryError, MediaFile};
 use yannong_e2e::lesson_pack::{
-    MEDIA, PACK, downloader, library, platform, publish, quick_retries, video,
+    MEDIA, PACK, downloader, phone_with_pack, platform, publish, quick_retries, video,
 };
 use yannong_e2e::proxy::FlakyProxy;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_video_is_fetched_on_request_resumed_kept_and_removed() {
     let (p, shelf) = platform().await;
-    let phone = tempfile::tempdir().unwrap();
-    let lib = library(phone.path());
-    let d = downloader(p.url(), quick_retries());
-    d.download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
-        .await
-        .unwrap();
+    let (_phone, lib, d) = phone_with_pack(p.url()).await;
     let listed = |downloaded| MediaFile {
         path: MEDIA.into(),
         size: video().len() as u64,
@@ -100,12 +95,7 @@ async fn a_video_the_platform_altered_is_refused_and_not_kept() {
     bytes[1000] ^= 0xff;
     std::fs::write(&served, bytes).unwrap();
 
-    let phone = tempfile::tempdir().unwrap();
-    let lib = library(phone.path());
-    let d = downloader(p.url(), quick_retries());
-    d.download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
-        .await
-        .unwrap();
+    let (phone, lib, d) = phone_with_pack(p.url()).await;
     let result = d
         .download_media(&lib, PACK, MEDIA, &mut |_| {}, &Cancel::new(false))
         .await;
