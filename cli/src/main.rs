@@ -5,6 +5,8 @@
 mod demo_alarm;
 mod demo_barns;
 mod demo_lessons;
+mod leaf;
+mod leaf_eval;
 mod lessons;
 mod pack_media;
 mod plot;
@@ -43,6 +45,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check leaf photos (慧眼识烟) and evaluate the check on labelled photos.
+    #[command(subcommand)]
+    Leaf(leaf::LeafCommand),
     /// Build, sign and verify offline lesson packs.
     #[command(subcommand)]
     Lessons(lessons::LessonsCommand),
@@ -79,6 +84,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out } => demo(&out),
         Command::Lessons(cmd) => lessons::run(cmd),
+        Command::Leaf(cmd) => leaf::run(cmd),
         Command::Recipes { json } => {
             if json {
                 let all: Vec<String> = builtin_recipes().iter().map(Recipe::to_json).collect();

@@ -29,8 +29,10 @@ pub(crate) fn render_photo(
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(decode_err)?;
-    if !matches!(reader.format(), Some(ImageFormat::Jpeg | ImageFormat::Png)) {
-        return Err(LeafError::UnsupportedFormat);
+    match reader.format() {
+        Some(ImageFormat::Jpeg) => check_jpeg_end(bytes)?,
+        Some(ImageFormat::Png) => {}
+        _ => return Err(LeafError::UnsupportedFormat),
     }
     let mut reader = reader;
     let mut limits = Limits::default();
@@ -65,6 +67,22 @@ pub(crate) fn render_photo(
     let oriented = oriented.into_rgb8();
     let (w, h) = oriented.dimensions();
     RgbImage::from_raw(w, h, oriented.into_raw())
+}
+
+/// The JPEG decoder fills a cut-off picture with grey and reports success; a farmer would get
+/// an answer about half a photo. A whole JPEG has an end-of-image marker after its last
+/// start-of-scan (entropy-coded data cannot hold either: 0xFF is stuffed there). Searching
+/// from the last scan, not the file's end, keeps photos with trailers (vendor data after EOI).
+fn check_jpeg_end(bytes: &[u8]) -> Result<(), LeafError> {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    let ended = last_scan.is_some_and(|at| bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]));
+    if ended {
+        Ok(())
+    } else {
+        Err(LeafError::Decode(
+            "JPEG is cut off (no end-of-image marker)".into(),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -128,8 +146,8 @@ mod tests {
     #[test]
     fn truncated_and_corrupt_photos_are_errors() {
         let jpeg = jpeg_with_orientation(1);
-        // (A JPEG missing only its end marker still decodes, as in every viewer.)
-        for cut in [3, 20, jpeg.len() / 2] {
+        // The decoder itself fills a cut-off scan with grey; the end-marker check refuses it.
+        for cut in [3, 20, jpeg.len() / 2, jpeg.len() - 2] {
             let r = render(&Frame::new(Pixels::Encoded(&jpeg[..cut])), 1.0, 8);
             assert!(
                 matches!(r, Err(LeafError::Decode(_))),
@@ -137,6 +155,10 @@ mod tests {
                 r.err()
             );
         }
+        // Vendor data after the end marker is fine.
+        let mut trailer = jpeg.clone();
+        trailer.extend(b"SEFH\0\0\x01\x02 vendor trailer");
+        assert!(render(&Frame::new(Pixels::Encoded(&trailer)), 1.0, 8).is_ok());
         let mut png_header = b"\x89PNG\r\n\x1a\n".to_vec();
         png_header.extend([0u8; 30]);
         let r = render(&Frame::new(Pixels::Encoded(&png_header)), 1.0, 8);

@@ -6,13 +6,18 @@
 //!
 //! Thresholds and measurements: docs/leaf-quality-gate.md.
 
+mod answer;
+mod checker;
 mod colour;
 mod convert;
 mod decode;
 mod error;
 mod frame;
 mod gate;
+pub mod history;
+mod json;
 mod maturity;
+pub mod model;
 mod quality;
 mod resample;
 mod rgb;
@@ -22,6 +27,10 @@ mod tensor;
 #[cfg(test)]
 mod convert_tests;
 
+pub use answer::{
+    Advice, LessonTopic, MaturityAnswer, MaturitySource, Verdict, disease_topic, maturity_topic,
+};
+pub use checker::{CheckError, CheckOptions, LeafAnswer, LeafChecker, ModelId, Problem};
 pub use colour::{
     ColourFeatures, VeinContrast, YELLOW_GREEN_HUE, YELLOW_HUE, features, hue_angle, srgb_to_lab,
 };
@@ -29,6 +38,7 @@ pub use convert::render;
 pub use error::{LeafError, MAX_SIDE};
 pub use frame::{Frame, Pixels, Plane, Rotation, YuvRange};
 pub use gate::{Check, Failure, QualityReport, QualityThresholds};
+pub use json::{answer_json, check_key};
 pub use maturity::{MaturityEstimate, MaturityRule, maturity_name};
 pub use quality::{QualityMetrics, directional_min, is_glare, laplacian_variance, measure};
 pub use rgb::RgbImage;

@@ -186,6 +186,22 @@ pub(crate) const STEPS: &[&str] = &[
         AND NOT EXISTS (SELECT 1 FROM alarm_feed g WHERE g.recipient = f.recipient
             AND g.seq = f.seq + 1))
     FROM (SELECT DISTINCT recipient FROM alarm_feed WHERE seq = 1) r;",
+    // 10: leaf checks the farmer kept (leaf::history): the answer as JSON, a small JPEG
+    // thumbnail and the columns a list shows, browsable offline.
+    "CREATE TABLE leaf_checks (
+        id            INTEGER PRIMARY KEY,
+        checked_at    INTEGER NOT NULL,
+        verdict       TEXT NOT NULL,
+        maturity      TEXT,
+        disease       TEXT,
+        confidence    REAL,
+        model_name    TEXT,
+        model_version INTEGER,
+        answer        TEXT NOT NULL,
+        thumbnail     BLOB NOT NULL,
+        note          TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX leaf_checks_by_time ON leaf_checks (checked_at DESC, id DESC);",
 ];
 
 /// A versioned schema: the app's ([`APP`]) or another program's (the platform keeps its own).

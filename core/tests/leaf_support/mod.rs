@@ -172,3 +172,34 @@ fn glare(img: &RgbaImage) -> RgbaImage {
     }
     out
 }
+
+/// NV21 (Y plane, then interleaved V/U at half resolution), full-range BT.601, as an Android
+/// camera hands it over. Width and height are made even by dropping the last column/row.
+pub fn to_nv21(img: &image::RgbImage) -> Vec<u8> {
+    let (w, h) = (img.width() & !1, img.height() & !1);
+    let yuv = |x: u32, y: u32| {
+        let p = img.get_pixel(x, y);
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        let luma = 0.299 * r + 0.587 * g + 0.114 * b;
+        (luma, (b - luma) * 0.564 + 128.0, (r - luma) * 0.713 + 128.0)
+    };
+    let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    let mut out = Vec::with_capacity((w * h * 3 / 2) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            out.push(clamp(yuv(x, y).0));
+        }
+    }
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let (mut u, mut v) = (0.0, 0.0);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let (_, cb, cr) = yuv(x + dx, y + dy);
+                u += cb / 4.0;
+                v += cr / 4.0;
+            }
+            out.extend([clamp(v), clamp(u)]);
+        }
+    }
+    out
+}
