@@ -6,10 +6,11 @@ use std::sync::Arc;
 use clap::{Subcommand, ValueEnum};
 use yannong_core::cancel::Cancel;
 use yannong_core::curing::LeafPosition;
-use yannong_core::leaf::model::LeafModel;
+use yannong_core::leaf::model::{LeafModel, MANIFEST_FILE, SIGNATURE_FILE};
 use yannong_core::leaf::{
     CheckOptions, Frame, LeafAnswer, LeafChecker, Pixels, PrepareOptions, answer_json,
 };
+use yannong_core::lessons::PackSigner;
 
 use crate::Result;
 use crate::leaf_eval;
@@ -41,6 +42,14 @@ pub enum LeafCommand {
         json: bool,
         #[command(flatten)]
         opts: CheckArgs,
+    },
+    /// Sign a model folder for delivery to phones (writes `manifest.sig` beside
+    /// `manifest.json`; the platform publishes it with `--leaf-model DIR`).
+    Sign {
+        dir: PathBuf,
+        /// File holding the 32-byte Ed25519 signing seed as 64 hex digits.
+        #[arg(long)]
+        key: PathBuf,
     },
 }
 
@@ -140,7 +149,31 @@ pub fn run(cmd: LeafCommand) -> Result<()> {
             json,
             opts,
         } => leaf_eval::run(&manifest, root.as_deref(), json, &opts),
+        LeafCommand::Sign { dir, key } => sign(&dir, &key),
     }
+}
+
+/// Signs `dir/manifest.json` after checking that the model loads and matches it.
+fn sign(dir: &Path, key: &Path) -> Result<()> {
+    let seed = std::fs::read_to_string(key)
+        .map_err(|e| format!("cannot read the key {}: {e}", key.display()))?;
+    let signer = PackSigner::from_seed_hex(&seed)?;
+    let model = LeafModel::load(dir)?;
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest = std::fs::read(&manifest_path)
+        .map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+    let sig_path = dir.join(SIGNATURE_FILE);
+    std::fs::write(&sig_path, signer.sign(&manifest))
+        .map_err(|e| format!("cannot write {}: {e}", sig_path.display()))?;
+    let m = model.manifest();
+    println!(
+        "{} v{} signed with key {} → {}",
+        m.name,
+        m.version,
+        signer.public_key_hex(),
+        sig_path.display()
+    );
+    Ok(())
 }
 
 /// The answer in a few readable lines, Chinese first.

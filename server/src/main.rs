@@ -9,7 +9,7 @@ use clap::Parser;
 use yannong_core::Timestamp;
 use yannong_core::lessons::TrustedKeys;
 use yannong_server::clock::Clock;
-use yannong_server::lessons::{Shelf, ShelfError};
+use yannong_server::lessons::{PublishedModels, Shelf, ShelfError};
 use yannong_server::platform::Platform;
 use yannong_server::push::{Dispatcher, PushConfig, Vendors};
 use yannong_server::serve::{bind, serve};
@@ -54,6 +54,11 @@ struct Args {
     /// (repeatable); needed to publish and to serve the packs already published.
     #[arg(long, value_name = "HEX")]
     lesson_key: Vec<String>,
+    /// Publish a signed leaf-check model folder at start (manifest.json, manifest.sig and
+    /// the ONNX file; `yannong leaf sign` writes the signature), verified with the
+    /// `--lesson-key` keys and kept in `<data>/leaf-models`.
+    #[arg(long, value_name = "DIR")]
+    leaf_model: Vec<PathBuf>,
 }
 
 #[tokio::main]
@@ -87,7 +92,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = alarm_key(&args.data.join("alarm-signing.key"))?;
     let shelf = lesson_shelf(&args).await?;
-    let platform = Platform::with_alarm_key(store, clock, key).with_lessons(Arc::new(shelf));
+    let models = published_models(&args).await?;
+    let platform = Platform::with_alarm_key(store, clock, key)
+        .with_lessons(Arc::new(shelf))
+        .with_models(Arc::new(models));
     if let Some(path) = &args.push_config {
         let vendors = Vendors::new(PushConfig::load(path)?)?;
         let dispatcher = Dispatcher::new(
@@ -164,6 +172,31 @@ async fn lesson_shelf(args: &Args) -> Result<Shelf, Box<dyn std::error::Error>> 
     })
     .await??;
     Ok(shelf)
+}
+
+/// Opens the published leaf models and publishes the `--leaf-model` folders.
+async fn published_models(args: &Args) -> Result<PublishedModels, Box<dyn std::error::Error>> {
+    let dir = args.data.join("leaf-models");
+    if args.lesson_key.is_empty() && !args.leaf_model.is_empty() {
+        return Err("--leaf-model needs the signer's public key: --lesson-key HEX".into());
+    }
+    let keys = TrustedKeys::from_hex(args.lesson_key.iter().map(String::as_str))?;
+    let publish = args.leaf_model.clone();
+    let models = tokio::task::spawn_blocking(move || -> Result<PublishedModels, String> {
+        let models = PublishedModels::open(&dir, keys).map_err(|e| e.to_string())?;
+        for path in &publish {
+            let version = models
+                .publish(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!(
+                "leaf model version {version} published from {}",
+                path.display()
+            );
+        }
+        Ok(models)
+    })
+    .await??;
+    Ok(models)
 }
 
 /// Adds the optional files of a just-published pack found in `<archive>.media/`, laid out

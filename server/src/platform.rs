@@ -13,7 +13,7 @@ use ed25519_dalek::SigningKey;
 
 use crate::alarm::{AlarmService, EscalationPolicy, LogNotifier, Notifier, RuleSet, escalate};
 use crate::clock::Clock;
-use crate::lessons::Shelf;
+use crate::lessons::{PublishedModels, Shelf};
 use crate::store::{PlatformStore, StoreError, StoreResult};
 
 /// Live readings buffered for slow stream subscribers; a subscriber that falls further behind
@@ -27,6 +27,8 @@ pub struct Platform {
     pub alarms: Arc<AlarmService>,
     /// The lesson packs served to phones (none unless [`Platform::with_lessons`]).
     pub lessons: Arc<Shelf>,
+    /// The leaf-check models served to phones (none unless [`Platform::with_models`]).
+    pub models: Arc<PublishedModels>,
     live: broadcast::Sender<(BarnId, Reading)>,
     /// Escalation of critical alarms: its schedule and the SMS/voice gateway it goes through.
     escalation: Arc<EscalationPolicy>,
@@ -54,6 +56,7 @@ impl Platform {
             clock,
             alarms: Arc::new(AlarmService::new(RuleSet::builtin(), key)),
             lessons: Arc::new(Shelf::empty()),
+            models: Arc::new(PublishedModels::empty()),
             live: broadcast::channel(LIVE_BUFFER).0,
             escalation: Arc::new(EscalationPolicy::builtin()),
             notifier: Arc::new(LogNotifier),
@@ -67,6 +70,11 @@ impl Platform {
     }
 
     /// Serves the lesson packs of `shelf`.
+    pub fn with_models(mut self, models: Arc<PublishedModels>) -> Platform {
+        self.models = models;
+        self
+    }
+
     pub fn with_lessons(mut self, shelf: Arc<Shelf>) -> Platform {
         self.lessons = shelf;
         self

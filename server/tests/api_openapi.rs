@@ -42,6 +42,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/lesson-packs/{id}/{version}/files/{path}"),
     ("get", paths::LESSON_PROGRESS),
     ("put", paths::LESSON_PROGRESS),
+    ("get", paths::LEAF_MODELS),
+    ("get", "/api/v1/leaf-models/{version}/{file}"),
 ];
 
 #[tokio::test]

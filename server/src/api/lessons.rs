@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeFile;
 use yannong_core::Timestamp;
-use yannong_core::barn::api::{PackCatalogue, ProgressBatch};
+use yannong_core::barn::api::{ModelCatalogue, PackCatalogue, ProgressBatch};
 
 use super::{ApiErr, AuthUser, blocking};
 use crate::lessons::{Item, Served, parse_version, validate_progress};
@@ -95,6 +95,33 @@ pub(super) async fn file(
 ) -> Result<Response, ApiErr> {
     let Path((id, version, path)) = at.map_err(|_| gone())?;
     send(&p, &id, &version, Item::File(&path), req).await
+}
+
+/// The newest leaf-check model (public).
+#[utoipa::path(get, path = "/api/v1/leaf-models",
+    responses((status = 200, body = ModelCatalogue)))]
+pub(super) async fn models(State(p): State<Platform>) -> Response {
+    let headers = [(CACHE_CONTROL, "no-cache")];
+    (headers, Json(p.models.catalogue())).into_response()
+}
+
+/// A file of a model version: `manifest.json`, `manifest.sig` (exact bytes) or `model`
+/// (the ONNX file, with byte ranges).
+#[utoipa::path(get, path = "/api/v1/leaf-models/{version}/{file}",
+    params(("version" = u32, Path), ("file" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", description = "the file"),
+        (status = 206, description = "the requested byte range"),
+        (status = 404, body = yannong_core::barn::api::ApiError)))]
+pub(super) async fn model_file(
+    State(p): State<Platform>,
+    at: Result<Path<(String, String)>, PathRejection>,
+    req: Request,
+) -> Result<Response, ApiErr> {
+    let Path((version, file)) = at.map_err(|_| gone())?;
+    let served = parse_version(&version)
+        .and_then(|v| p.models.served(v, &file))
+        .ok_or_else(|| ApiErr::not_found("leaf model file"))?;
+    send_file(served, req).await
 }
 
 /// The caller's reading progress.

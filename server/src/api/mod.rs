@@ -55,6 +55,10 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/lesson-packs/{id}/{version}/files/{*path}",
             get(lessons::file),
+        )
+        .route(
+            "/api/v1/leaf-models/{version}/{file}",
+            get(lessons::model_file),
         );
     Router::new()
         .route(paths::LOGIN, post(auth::login))
@@ -83,6 +87,7 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/ingest/{id}/readings", post(ingest::readings))
         .route("/api/v1/ingest/{id}/images", post(ingest::image))
         .route(paths::LESSON_PACKS, get(lessons::catalogue))
+        .route(paths::LEAF_MODELS, get(lessons::models))
         .route(
             paths::LESSON_PROGRESS,
             get(lessons::progress).put(lessons::merge_progress),

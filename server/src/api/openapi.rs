@@ -34,12 +34,13 @@ impl Modify for Security {
         devices::register, devices::list, devices::unregister, devices::stream,
         ingest::readings, ingest::image,
         lessons::catalogue, lessons::manifest, lessons::signature, lessons::archive, lessons::file,
-        lessons::progress, lessons::merge_progress,
+        lessons::progress, lessons::merge_progress, lessons::models, lessons::model_file,
     ),
     components(schemas(
         api::Reading, api::ReadingBlock, api::RejectReason, api::Rejected, api::Alarm, api::Severity, api::SignedAlarmEvent,
         api::RegisterDevice, api::PushDevice,
         api::PackCatalogue, api::OfferedPack, api::ProgressBatch, api::LessonProgress,
+        api::ModelCatalogue, api::OfferedModel,
     )),
     modifiers(&Security),
 )]

@@ -8,6 +8,7 @@ mod alarm;
 mod block;
 mod ingest;
 mod lessons;
+mod models;
 pub mod paths;
 mod push;
 
@@ -19,6 +20,7 @@ pub use ingest::{
     RejectReason, Rejected, validate_reading,
 };
 pub use lessons::{LessonProgress, MAX_PROGRESS_BATCH, OfferedPack, PackCatalogue, ProgressBatch};
+pub use models::{ModelCatalogue, OfferedModel};
 pub use push::{MAX_PUSH_TOKEN, PushDevice, RegisterDevice};
 
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,8 @@ pub const ALARM_STREAM: &str = "/api/v1/alarm-stream";
 pub const LESSON_PACKS: &str = "/api/v1/lesson-packs";
 /// The caller's reading progress: `GET` it, `PUT` a batch to merge.
 pub const LESSON_PROGRESS: &str = "/api/v1/lesson-progress";
+/// The leaf-check model the platform offers (public); files below [`leaf_model_file`].
+pub const LEAF_MODELS: &str = "/api/v1/leaf-models";
 pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn barn(id: super::BarnId) -> String {
@@ -81,4 +83,9 @@ pub fn lesson_pack_signature(id: &str, version: u32) -> String {
 
 pub fn lesson_pack_archive(id: &str, version: u32) -> String {
     format!("{LESSON_PACKS}/{id}/{version}/pack.ynpack")
+}
+
+/// A file of a model version: `manifest.json`, `manifest.sig` or `model`.
+pub fn leaf_model_file(version: u32, file: &str) -> String {
+    format!("{LEAF_MODELS}/{version}/{file}")
 }

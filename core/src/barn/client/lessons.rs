@@ -6,7 +6,7 @@ use reqwest::{Method, Response, StatusCode};
 
 use super::{PlatformClient, REQUEST_TIMEOUT, read_capped, refusal};
 use crate::barn::BarnError;
-use crate::barn::api::{PackCatalogue, ProgressBatch, paths};
+use crate::barn::api::{ModelCatalogue, PackCatalogue, ProgressBatch, paths};
 
 /// A file's body as the platform sent it: from the asked offset, or whole when it ignored
 /// the range (then the caller starts over).
@@ -21,6 +21,12 @@ impl PlatformClient {
     pub async fn lesson_catalogue(&self) -> Result<PackCatalogue, BarnError> {
         self.json(Method::GET, paths::LESSON_PACKS, None, None)
             .await
+    }
+
+    /// The leaf-check model on offer (files through [`Self::lesson_bytes`] and
+    /// [`Self::lesson_file_from`], which serve any public content file).
+    pub async fn leaf_models(&self) -> Result<ModelCatalogue, BarnError> {
+        self.json(Method::GET, paths::LEAF_MODELS, None, None).await
     }
 
     /// A small file (manifest, signature), whole.

@@ -5,6 +5,8 @@
 mod calibrate;
 mod manifest;
 mod runner;
+mod shelf;
+mod update;
 
 pub use calibrate::{HeadAnswer, LabelProbability, read_head, softmax};
 pub use manifest::{
@@ -12,6 +14,8 @@ pub use manifest::{
     ModelManifest, NotSure, maturity_of_label,
 };
 pub use runner::{LeafModel, MANIFEST_FILE, ModelOutput};
+pub use shelf::{ActiveModel, ModelShelf, ModelSource, SIGNATURE_FILE};
+pub use update::{ModelUpdater, UpdateError};
 
 use thiserror::Error;
 

@@ -35,7 +35,7 @@ impl From<std::io::Error> for Stop {
 
 /// Fetches `f` from `url` into `to` (resuming a partial copy) and returns the bytes that
 /// came over the network.
-pub(super) async fn file(
+pub(crate) async fn file(
     client: &PlatformClient,
     options: &DownloadOptions,
     url: &str,

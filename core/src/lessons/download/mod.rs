@@ -7,9 +7,9 @@
 //! `manifest.sig`, `files/…`): the next try continues from there, and the library sweeps it
 //! once that version (or a newer one) is live.
 
-mod fetch;
-mod progress;
-mod space;
+pub(crate) mod fetch;
+pub(crate) mod progress;
+pub(crate) mod space;
 
 use std::collections::HashSet;
 use std::fs;

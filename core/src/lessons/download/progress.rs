@@ -56,7 +56,7 @@ const WINDOW: Duration = Duration::from_secs(5);
 /// The screen needs no more than this; phase changes always go out.
 const EVERY: Duration = Duration::from_millis(200);
 
-pub(super) struct Meter<'a> {
+pub(crate) struct Meter<'a> {
     state: DownloadProgress,
     samples: VecDeque<(Instant, u64)>,
     last_sent: Option<Instant>,
@@ -64,7 +64,7 @@ pub(super) struct Meter<'a> {
 }
 
 impl<'a> Meter<'a> {
-    pub(super) fn new(
+    pub(crate) fn new(
         pack_id: &str,
         version: u32,
         sink: &'a mut (dyn FnMut(&DownloadProgress) + Send),
@@ -85,14 +85,14 @@ impl<'a> Meter<'a> {
         }
     }
 
-    pub(super) fn start(&mut self, version: u32, done: u64, total: u64) {
+    pub(crate) fn start(&mut self, version: u32, done: u64, total: u64) {
         self.state.version = version;
         self.state.bytes_done = done;
         self.state.bytes_total = total;
         self.phase(DownloadPhase::Downloading);
     }
 
-    pub(super) fn phase(&mut self, phase: DownloadPhase) {
+    pub(crate) fn phase(&mut self, phase: DownloadPhase) {
         self.state.phase = phase;
         if matches!(phase, DownloadPhase::Retrying { .. }) {
             // The stall is not speed: start measuring afresh when bytes flow again.

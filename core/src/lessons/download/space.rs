@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Bytes an unprivileged app may still write on the file system holding `path`; `None` when
 /// the platform cannot say (then the download goes ahead and a full disk is an I/O error).
-pub(super) fn available(path: &Path) -> Option<u64> {
+pub(crate) fn available(path: &Path) -> Option<u64> {
     #[cfg(unix)]
     {
         let s = rustix::fs::statvfs(path).ok()?;

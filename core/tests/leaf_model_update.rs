@@ -1,0 +1,156 @@
+//! Signed model updates on the phone (leaf::model::ModelShelf): verified before use, switched
+//! whole, rolled back, and a damaged or interrupted install never leaves the check without a
+//! model.
+
+#![allow(clippy::unwrap_used)] // a test fails loudly
+
+use std::path::{Path, PathBuf};
+
+use yannong_core::leaf::model::{
+    LeafModel, MANIFEST_FILE, ModelError, ModelManifest, ModelShelf, ModelSource,
+};
+use yannong_core::lessons::{PackSigner, TrustedKeys};
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/leaf")
+}
+
+fn signer(seed: u8) -> PackSigner {
+    PackSigner::from_seed([seed; 32])
+}
+
+/// The shipped model re-released as `version`, signed; the ONNX file written to `dir`.
+fn release(version: u32, by: &PackSigner, dir: &Path) -> (Vec<u8>, Vec<u8>, PathBuf) {
+    let bytes = std::fs::read(bundled().join(MANIFEST_FILE)).unwrap();
+    let mut m = ModelManifest::from_json(&bytes).unwrap();
+    m.version = version;
+    let manifest = serde_json::to_vec_pretty(&m).unwrap();
+    let signature = by.sign(&manifest);
+    let onnx = dir.join(format!("download-v{version}.onnx"));
+    std::fs::copy(bundled().join("leaf.onnx"), &onnx).unwrap();
+    (manifest, signature, onnx)
+}
+
+fn shelf(root: &Path) -> ModelShelf {
+    let keys = TrustedKeys::from_hex([signer(7).public_key_hex().as_str()]).unwrap();
+    ModelShelf::open(root, keys, Some(bundled())).unwrap()
+}
+
+#[test]
+fn updates_install_whole_and_roll_back_to_the_bundled_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("models");
+    let shelf = shelf(&root);
+    let active = shelf.active().unwrap();
+    assert_eq!((active.source, active.version), (ModelSource::Bundled, 1));
+
+    let (m, s, f) = release(2, &signer(7), tmp.path());
+    assert_eq!(shelf.install(&m, &s, &f).unwrap(), 2);
+    assert!(!f.exists(), "the download is consumed");
+    let (model, active) = shelf.load().unwrap();
+    assert_eq!(
+        (active.source, model.manifest().version),
+        (ModelSource::Installed, 2)
+    );
+
+    let (m, s, f) = release(3, &signer(7), tmp.path());
+    shelf.install(&m, &s, &f).unwrap();
+    assert!(root.join("v2").is_dir() && root.join("v3").is_dir());
+    let (m, s, f) = release(4, &signer(7), tmp.path());
+    shelf.install(&m, &s, &f).unwrap();
+    assert!(
+        !root.join("v2").exists(),
+        "only the version in use and the one before are kept"
+    );
+
+    assert_eq!(shelf.rollback().unwrap(), 3);
+    assert!(!root.join("v4").exists());
+    assert_eq!(shelf.load().unwrap().0.manifest().version, 3);
+    // A restarted app sees the same.
+    drop(shelf);
+    let shelf = self::shelf(&root);
+    assert_eq!(shelf.active().unwrap().version, 3);
+    assert_eq!(shelf.rollback().unwrap(), 1);
+    assert_eq!(shelf.active().unwrap().source, ModelSource::Bundled);
+    assert!(matches!(shelf.rollback(), Err(ModelError::Manifest(_))));
+}
+
+#[test]
+fn untrusted_tampered_old_or_mismatched_updates_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("models");
+    let shelf = shelf(&root);
+    let (m, s, f) = release(2, &signer(7), tmp.path());
+    shelf.install(&m, &s, &f).unwrap();
+
+    let (m, s, f) = release(5, &signer(9), tmp.path());
+    assert!(matches!(
+        shelf.install(&m, &s, &f),
+        Err(ModelError::Integrity(_))
+    ));
+
+    let (mut m, s, f) = release(5, &signer(7), tmp.path());
+    let text = String::from_utf8(m.clone())
+        .unwrap()
+        .replace("0.67", "0.10");
+    assert_ne!(text.as_bytes(), &m[..], "the test changes a threshold");
+    m = text.into_bytes();
+    assert!(matches!(
+        shelf.install(&m, &s, &f),
+        Err(ModelError::Integrity(_))
+    ));
+
+    let (m, s, f) = release(2, &signer(7), tmp.path());
+    let err = shelf.install(&m, &s, &f).unwrap_err();
+    assert!(err.to_string().contains("not newer"), "{err}");
+
+    let (m, s, f) = release(6, &signer(7), tmp.path());
+    let mut onnx = std::fs::read(&f).unwrap();
+    onnx[1000] ^= 1;
+    std::fs::write(&f, &onnx).unwrap();
+    assert!(matches!(
+        shelf.install(&m, &s, &f),
+        Err(ModelError::Integrity(_))
+    ));
+
+    assert_eq!(shelf.active().unwrap().version, 2);
+    let names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".staging")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_damaged_install_falls_back_and_leftovers_are_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("models");
+    let shelf = shelf(&root);
+    for v in [2, 3] {
+        let (m, s, f) = release(v, &signer(7), tmp.path());
+        shelf.install(&m, &s, &f).unwrap();
+    }
+    // Storage damaged the active copy: the check keeps working on the previous one.
+    let onnx = root.join("v3/leaf.onnx");
+    let mut bytes = std::fs::read(&onnx).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&onnx, bytes).unwrap();
+    let (model, used) = shelf.load().unwrap();
+    assert_eq!((model.manifest().version, used.version), (2, 2));
+    // … and without it, on the bundled model.
+    std::fs::remove_file(root.join("v2/leaf.onnx")).unwrap();
+    assert_eq!(shelf.load().unwrap().1.source, ModelSource::Bundled);
+
+    // An install killed before its switch leaves a staging folder: swept, pointer untouched.
+    std::fs::create_dir_all(root.join(".staging-v9")).unwrap();
+    std::fs::write(root.join(".staging-v9/leaf.onnx"), b"half").unwrap();
+    std::fs::create_dir_all(root.join("v8")).unwrap();
+    drop(shelf);
+    let shelf = self::shelf(&root);
+    assert!(!root.join(".staging-v9").exists() && !root.join("v8").exists());
+    assert_eq!(shelf.active().unwrap().version, 3);
+    let _ = LeafModel::load(&bundled()).unwrap();
+}
