@@ -19,7 +19,12 @@ use std::process::{Command, Stdio};
 use crate::cmd::{self, Context, Result};
 
 /// The fuzz targets (`fuzz/fuzz_targets/<name>.rs`), in the order they run.
-pub const TARGETS: [&str; 3] = ["push_payload", "lesson_manifest", "lesson_pack"];
+pub const TARGETS: [&str; 4] = [
+    "push_payload",
+    "lesson_manifest",
+    "lesson_pack",
+    "leaf_frame",
+];
 
 /// Pinned so a new cargo-fuzz (and its flags) arrives deliberately.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
