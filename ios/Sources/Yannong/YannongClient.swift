@@ -212,6 +212,9 @@ public final class YannongClient: Sendable {
         LessonLibrary(
             core: try await core.lessons(trustedKeys: trustedKeys), languageTag: languageTag)
     }
+
+    /// The saved leaf checks in this client's database, browsable offline.
+    public func leafHistory() -> LeafHistory { LeafHistory(core: core) }
 }
 
 extension YannongClient {

@@ -723,6 +723,7 @@ await test("lesson downloads: plain http off the device is refused, no platform 
 
 await alarmChecks()
 
+await leafChecks()
 try? FileManager.default.removeItem(at: root)
 print("\(tally.passed) passed, \(tally.failed) failed")
 exit(tally.failed == 0 && tally.passed > 0 ? 0 : 1)

@@ -211,6 +211,11 @@ class YannongClient private constructor(
     suspend fun lessons(trustedKeys: List<String>): LessonLibrary =
         LessonLibrary(core.lessons(trustedKeys))
 
+    // Leaf check
+
+    /** The saved leaf checks in this client's database, browsable offline. */
+    fun leafHistory(): LeafHistory = LeafHistory(core)
+
     // Barns
 
     /**
