@@ -77,6 +77,18 @@ enum Position {
     Upper,
 }
 
+impl Default for CheckArgs {
+    /// The shipped model, middle leaves, gallery photos.
+    fn default() -> CheckArgs {
+        CheckArgs {
+            model: PathBuf::from(DEFAULT_MODEL),
+            no_model: false,
+            position: Position::Middle,
+            roi: 1.0,
+        }
+    }
+}
+
 impl CheckArgs {
     pub fn checker(&self) -> Result<(LeafChecker, CheckOptions)> {
         let model = if self.no_model {

@@ -4,6 +4,7 @@
 
 mod demo_alarm;
 mod demo_barns;
+mod demo_leaf;
 mod demo_lessons;
 mod leaf;
 mod leaf_eval;
@@ -133,6 +134,7 @@ fn demo(out: &std::path::Path) -> Result<()> {
         println!("picture: {}", path.display());
     }
     demo_lessons::run(out)?;
+    demo_leaf::run()?;
     let phone = demo_barns::run(out, &out.join("data"))?;
     demo_barns::report(&phone, out)
 }

@@ -50,6 +50,15 @@ fn demo_prints_recipes_lessons_and_barns_by_urgency_with_pictures() {
         stdout.contains("alarm A09 (停电) → 学一学: 停电与故障应急"),
         "{stdout}"
     );
+    // The leaf check of the three bundled photos with the shipped model.
+    assert!(stdout.contains("model yannong-leaf-disease v1"), "{stdout}");
+    for photo in ["alternaria.jpg: ", "cercospora.jpg: ", "healthy.jpg: "] {
+        assert!(stdout.contains(photo), "{photo} missing: {stdout}");
+    }
+    assert!(
+        stdout.contains("病害 赤星病") && stdout.contains("病害 未见病斑"),
+        "{stdout}"
+    );
     let page = std::fs::read_to_string(out.join("lesson-yellowing-stage.html")).unwrap();
     assert!(page.contains("<h1>变黄期怎么烤</h1>"), "{page}");
     assert!(page.contains("<img src=\"data:image/svg+xml;base64,"));
