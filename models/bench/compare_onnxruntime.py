@@ -12,7 +12,7 @@ Order: build the bench, time onnxruntime, time tract, time onnxruntime again (th
 be shared: the two onnxruntime halves show how much it drifted). The ratio is tract's median
 over the median of all onnxruntime runs.
 
-    /work/venv-train/bin/python models/bench/compare_onnxruntime.py [--runs 50] [--warmup 5]
+    .venv-train/bin/python models/bench/compare_onnxruntime.py [--runs 50] [--warmup 5]
         [--tract-us 12345]   # skip cargo, use this tract median (microseconds)
 
 Needs numpy and onnxruntime (models/bench/README.md).
