@@ -1,6 +1,7 @@
 //! The checker object: the model loaded once, checks on the blocking pool, cancellation.
 
 use super::*;
+use crate::lesson_download::lock;
 
 /// Checks leaves with one loaded model, or with the colour rule alone. Thread-safe; checks
 /// may run concurrently.
@@ -121,10 +122,6 @@ impl LeafCheckEngine {
             flag,
         }
     }
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub(super) fn check_options(

@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::engine::{check_options, lock};
+use super::engine::check_options;
 use super::*;
+use crate::lesson_download::lock;
 
 fn block_on<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
