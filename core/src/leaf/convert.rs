@@ -58,9 +58,7 @@ pub fn render(frame: &Frame<'_>, roi_fraction: f32, side: u32) -> Result<RgbImag
         Some(Source::Yuv { y, u, v, range }) => {
             let rect = centre_square(y.width, y.height, roi_fraction);
             let luma = resize_view(&mut resizer, &y, rect, side, side)?;
-            let half = rect.scaled(0.5);
-            let cb = resize_view(&mut resizer, &u, half, side, side)?;
-            let cr = resize_view(&mut resizer, &v, half, side, side)?;
+            let (cb, cr) = resize_chroma(&mut resizer, &u, &v, rect.scaled(0.5), side)?;
             RgbImage::from_raw(side, side, yuv_to_rgb(&luma, &cb, &cr, range))?
         }
         Some(Source::Rgbx { view, order }) => rgbx(&mut resizer, &view, order, roi_fraction, side)?,
@@ -72,6 +70,54 @@ pub fn render(frame: &Frame<'_>, roi_fraction: f32, side: u32) -> Result<RgbImag
         },
     };
     Ok(upright.rotated(frame.rotation))
+}
+
+/// Both chroma planes at `side`². When U and V are the two halves of one interleaved buffer
+/// (NV21, NV12, usually YUV_420_888) a single two-channel resize does both: the same numbers
+/// for a third less resampling work than resizing each plane.
+fn resize_chroma(
+    resizer: &mut Resizer,
+    u: &View<'_>,
+    v: &View<'_>,
+    rect: Rect,
+    side: u32,
+) -> Result<(Vec<u8>, Vec<u8>), LeafError> {
+    if let Some((pair, u_first)) = interleaved(u, v) {
+        let both = resize_view(resizer, &pair, rect, side, side)?;
+        let (first, second) = both.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+        return Ok(if u_first {
+            (first, second)
+        } else {
+            (second, first)
+        });
+    }
+    Ok((
+        resize_view(resizer, u, rect, side, side)?,
+        resize_view(resizer, v, rect, side, side)?,
+    ))
+}
+
+/// U and V as one view of two-byte samples, and whether U comes first in each pair; `None`
+/// unless they share rows and one starts one byte after the other, and the first plane's
+/// slice also covers the last sample of the second (Android may cut that byte off).
+pub(crate) fn interleaved<'a>(u: &View<'a>, v: &View<'a>) -> Option<(View<'a>, bool)> {
+    let alike = u.elem == 2
+        && v.elem == 2
+        && u.row_stride == v.row_stride
+        && (u.width, u.height) == (v.width, v.height);
+    if !alike {
+        return None;
+    }
+    let (first, u_first) = if std::ptr::eq(u.data.as_ptr().wrapping_add(1), v.data.as_ptr()) {
+        (u, true)
+    } else if std::ptr::eq(v.data.as_ptr().wrapping_add(1), u.data.as_ptr()) {
+        (v, false)
+    } else {
+        return None;
+    };
+    let size = (first.width, first.height);
+    let pair = View::new("uv", first.data, size, first.row_stride, 2, 2).ok()?;
+    Some((pair, u_first))
 }
 
 fn rgbx(

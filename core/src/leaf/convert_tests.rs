@@ -414,3 +414,67 @@ fn malformed_frames_give_typed_errors() {
         LeafError::Decode(_)
     ));
 }
+
+#[test]
+fn interleaved_chroma_is_resized_once_with_the_same_result() {
+    use crate::leaf::convert::interleaved;
+    use crate::leaf::frame::{Source, source};
+    let (y, u, v) = planes(false);
+    let w = W as usize;
+    let mut nv21 = y.clone();
+    nv21.extend(interleave(&v, &u));
+    let nv21 = Pixels::Nv21 {
+        width: W,
+        height: H,
+        data: &nv21,
+        range: YuvRange::Full,
+    };
+    let uv = interleave(&u, &v);
+    let nv12 = Pixels::Nv12 {
+        width: W,
+        height: H,
+        y: &y,
+        y_bytes_per_row: w,
+        uv: &uv,
+        uv_bytes_per_row: w,
+        range: YuvRange::Full,
+    };
+    let plane = |data| Plane {
+        data,
+        row_stride: w / 2,
+        pixel_stride: 1,
+    };
+    let planar = Pixels::Yuv420 {
+        width: W,
+        height: H,
+        y: Plane {
+            data: &y,
+            row_stride: w,
+            pixel_stride: 1,
+        },
+        u: plane(&u),
+        v: plane(&v),
+        range: YuvRange::Full,
+    };
+    let pairing = |p: &Pixels<'_>| match source(p).unwrap() {
+        Some(Source::Yuv { u, v, .. }) => interleaved(&u, &v).map(|(_, u_first)| u_first),
+        _ => unreachable!(),
+    };
+    assert_eq!(pairing(&nv21), Some(false));
+    assert_eq!(pairing(&nv12), Some(true));
+    assert_eq!(pairing(&planar), None);
+    // One two-channel resize must give exactly what two one-channel resizes give.
+    for roi in [1.0, 0.7, 0.33] {
+        let want = render(&Frame::new(planar), roi, 40).unwrap();
+        assert_eq!(
+            render(&Frame::new(nv21), roi, 40).unwrap(),
+            want,
+            "nv21 {roi}"
+        );
+        assert_eq!(
+            render(&Frame::new(nv12), roi, 40).unwrap(),
+            want,
+            "nv12 {roi}"
+        );
+    }
+}
