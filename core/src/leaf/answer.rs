@@ -101,17 +101,20 @@ pub fn maturity_topic(m: Maturity) -> &'static str {
     }
 }
 
-/// Picks the verdict from the gate and the model. Exposure and sharpness failures ask for a
-/// retake (nothing else can be trusted then); a picture that is merely short of leaf is "no
-/// leaf"; a model that finds the picture unlike its training pictures, or is unsure on its
-/// first head, makes it "not sure".
+/// Picks the verdict from the gate and the model. Bad exposure asks for a retake first (leaf
+/// colour cannot be found in a black or white picture, so "no leaf" would be a guess); then a
+/// picture short of leaf is "no leaf", whether or not it is also blurred (a sharper wall is
+/// still a wall); then blur and glare ask for a retake; a model that finds the picture unlike
+/// its training pictures, or is unsure on its first head, makes it "not sure".
 pub fn verdict(quality: &QualityReport, model: Option<&ModelOutput>) -> Verdict {
-    let retake = quality.failures.iter().any(|f| f.check != Check::NoLeaf);
-    if retake {
+    if quality.failed(Check::TooDark) || quality.failed(Check::TooBright) {
         return Verdict::Retake;
     }
     if quality.failed(Check::NoLeaf) {
         return Verdict::NoLeaf;
+    }
+    if !quality.passed() {
+        return Verdict::Retake;
     }
     match model {
         Some(m) if !m.in_scope || !m.heads.first().is_some_and(|h| h.confident) => Verdict::NotSure,
@@ -283,6 +286,47 @@ mod tests {
         assert!(over.recipe_id.is_some_and(|id| id.starts_with("middle+")));
         let none = advise(None, None, LeafPosition::Middle);
         assert!(none.recipe_id.is_none() && none.topics.is_empty());
+    }
+
+    #[test]
+    fn exposure_outranks_no_leaf_which_outranks_blur_and_glare() {
+        use crate::leaf::{QualityMetrics, QualityThresholds};
+        let good = QualityMetrics {
+            blur_laplacian_var: 200.0,
+            blur_directional_min: 60.0,
+            mean_luma: 120.0,
+            dark_fraction: 0.0,
+            bright_fraction: 0.0,
+            glare_fraction: 0.0,
+            leaf_coverage: 0.8,
+        };
+        let judge = |m: QualityMetrics| verdict(&QualityThresholds::default().judge(&m), None);
+        let wall = QualityMetrics {
+            leaf_coverage: 0.0,
+            ..good
+        };
+        assert_eq!(judge(good), Verdict::Ok);
+        assert_eq!(judge(wall), Verdict::NoLeaf);
+        let blurred_wall = QualityMetrics {
+            blur_laplacian_var: 1.0,
+            ..wall
+        };
+        assert_eq!(judge(blurred_wall), Verdict::NoLeaf);
+        let dark_wall = QualityMetrics {
+            mean_luma: 10.0,
+            ..wall
+        };
+        assert_eq!(judge(dark_wall), Verdict::Retake);
+        let blurred_leaf = QualityMetrics {
+            blur_laplacian_var: 1.0,
+            ..good
+        };
+        assert_eq!(judge(blurred_leaf), Verdict::Retake);
+        let glare_on_leaf = QualityMetrics {
+            glare_fraction: 0.5,
+            ..good
+        };
+        assert_eq!(judge(glare_on_leaf), Verdict::Retake);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::answer::{Advice, MaturityAnswer, Verdict, advise, maturity_answer, pr
 use super::colour::ColourFeatures;
 use super::error::LeafError;
 use super::frame::Frame;
-use super::gate::QualityReport;
+use super::gate::{Check, QualityReport};
 use super::model::{HeadAnswer, HeadKind, LeafModel, ModelError};
 use super::{PrepareOptions, prepare};
 
@@ -178,8 +178,14 @@ impl LeafChecker {
 fn hints(v: Verdict, quality: &QualityReport) -> Vec<Text> {
     match v {
         Verdict::Ok => Vec::new(),
-        Verdict::Retake | Verdict::NoLeaf => {
-            quality.failures.iter().map(|f| f.hint.clone()).collect()
+        Verdict::Retake => quality.failures.iter().map(|f| f.hint.clone()).collect(),
+        // The reason for the verdict first, then whatever else would also help.
+        Verdict::NoLeaf => {
+            let (first, rest): (Vec<_>, Vec<_>) = quality
+                .failures
+                .iter()
+                .partition(|f| f.check == Check::NoLeaf);
+            first.iter().chain(&rest).map(|f| f.hint.clone()).collect()
         }
         Verdict::NotSure => vec![Text::new(
             "看不准：请只拍一片烟叶、正面朝上、占满取景框后再试；仍看不准请请教技术员",

@@ -173,7 +173,9 @@ impl QualityThresholds {
                 self.coverage_min,
             );
         }
-        if m.glare_fraction > self.glare_max {
+        // Glare is a share of the leaf's area: with too little leaf it is undefined (a few
+        // bright pixels next to a stray green speck read as a 50 % glare share).
+        if m.leaf_coverage >= self.coverage_min && m.glare_fraction > self.glare_max {
             fail(
                 Check::Glare,
                 "glare_fraction",
@@ -212,22 +214,30 @@ mod tests {
         let bad = QualityMetrics {
             blur_laplacian_var: 2.0,
             mean_luma: 20.0,
-            leaf_coverage: 0.01,
             glare_fraction: 0.5,
             ..good()
         };
         let report = t.judge(&bad);
         let checks: Vec<Check> = report.failures.iter().map(|f| f.check).collect();
-        assert_eq!(
-            checks,
-            [Check::TooDark, Check::Blurry, Check::NoLeaf, Check::Glare]
-        );
+        assert_eq!(checks, [Check::TooDark, Check::Blurry, Check::Glare]);
         let first = report.most_important().unwrap();
         assert_eq!(
             (first.metric, first.measured, first.threshold),
             ("mean_luma", 20.0, t.luma_min)
         );
         assert!(first.hint.zh.contains("太暗") && first.hint.en.contains("dark"));
+    }
+
+    #[test]
+    fn glare_is_not_judged_without_a_leaf() {
+        let t = QualityThresholds::default();
+        let speck = QualityMetrics {
+            leaf_coverage: 0.01,
+            glare_fraction: 0.5,
+            ..good()
+        };
+        let checks: Vec<Check> = t.judge(&speck).failures.iter().map(|f| f.check).collect();
+        assert_eq!(checks, [Check::NoLeaf]);
     }
 
     #[test]
