@@ -1,5 +1,14 @@
-"""Evaluation numbers (metrics.json) and the human-readable REPORT.md."""
+"""Evaluation numbers (metrics.json) and the human-readable REPORT.md.
+
+    python models/train/report.py --report-only models/leaf
+
+rebuilds REPORT.md from eval/metrics.json (and eval/nonleaf_pipeline.json when present) without
+training: the model, manifest and metrics are not touched.
+"""
+import argparse
 import json
+import os
+import sys
 
 import numpy as np
 
@@ -75,7 +84,81 @@ def _table(header, rows):
     return "\n".join(out)
 
 
-def markdown(m):
+def load_pipeline(out):
+    """eval/nonleaf_pipeline.json of an output folder (nonleaf_pipeline.py), or None."""
+    p = os.path.join(out, "eval", "nonleaf_pipeline.json")
+    if not os.path.exists(p):
+        return None
+    with open(p, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _pipeline_section(m, pl):
+    """'Full pipeline (Rust CLI)' under '## Non-leaf pictures'."""
+    t = pl["totals"]
+    v = t["verdicts"]
+    s = ["### Full pipeline (Rust CLI)\n"]
+    if pl["model"]["sha256"] != m["sha256"]:
+        s.append(f"**Stale:** measured on model sha256 `{pl['model']['sha256']}`, not this one; rerun the command "
+                 "below.\n")
+    sets = pl.get("totals_by_set", {})
+    tr, ex = sets.get("training report"), sets.get("pipeline only")
+    s.append(f"{t['not_ok']} of {t['count']} non-leaf pictures ({pct(t['not_ok_rate'])}) do not come back \"ok\" "
+             f"from the whole check (`yannong leaf check --json`: quality gate, then the model; middle leaves): "
+             f"{v['no_leaf']} \"no leaf\", {v['not_sure']} \"not sure\", {v['retake']} \"retake\" and {v['ok']} "
+             f"\"ok\". {t['with_maturity']} got a maturity. \"Retake\" (here: too dark or too bright) gives no "
+             "maturity either, but it is not the issue's \"not sure\" / \"no leaf\": those two alone are "
+             f"{t['not_sure_or_no_leaf']} of {t['count']} ({pct(t['not_sure_or_no_leaf_rate'])}).")
+    if tr and ex:
+        s.append(f"\nThe {tr['count']} pictures of the table above: {tr['not_ok']} not ok. {ex['count']} more are used "
+                 f"only here (`nonleaf.extra_images`: scikit-image photos not in that list, a hand filling the frame, "
+                 f"a hand over soil, and green/yellow walls and a green tarp that the core's leaf-colour rule counts "
+                 f"as leaf, so they reach the model): {ex['not_ok']} not ok. The extras are not part of the training "
+                 "run's check, so adding them changed no model number.")
+    rows = pl["pictures"]
+    seen = [r for r in rows if r.get("similarity") is not None]
+    cut = pl["model"].get("min_similarity")
+    below = sum(cut is not None and r["similarity"] < cut for r in seen)
+    retakes = [r for r in rows if r["verdict"] == "retake"]
+    cov = pl.get("gate_thresholds", {}).get("no_leaf")
+    s.append("\nHow: the gate answers \"no leaf\" when less than "
+             + (pct(cov) if cov is not None else "the minimum share") + " of the picture has leaf colour (ExG or "
+             "yellow hue, `docs/leaf-quality-gate.md`); it answers \"retake\" when the picture is too dark or too "
+             "bright (before \"no leaf\": leaf colour cannot be judged then) or, with enough leaf, blurred or "
+             "glared; only pictures that pass the gate reach the model. "
+             f"{len(rows) - len(seen)} of {len(rows)} stopped at the gate"
+             + (f" ({sum('no_leaf' in r['gate_failures'] for r in retakes)} of the {len(retakes)} \"retake\" "
+                "pictures also failed the coverage check)" if retakes else "")
+             + f"; {len(seen)} reached the model, {below} of them below its similarity cut-off ({cut}). "
+             "Similarity is shown only for pictures the model saw; the model-only table above is what the "
+             "model says of the others.\n")
+    oks = [r for r in pl["pictures"] if r["verdict"] == "ok"]
+    if oks:
+        s.append("Answered \"ok\": " + "; ".join(
+            f"{r['name']} (maturity {r.get('maturity', '—')}, {r.get('disease', '—')} "
+            f"{r.get('confidence', '')}, similarity {r.get('similarity', '—')}, leaf coverage "
+            f"{r.get('leaf_coverage', '—')})" for r in oks) + ". Thresholds were not changed for them.\n")
+
+    def num(x):
+        return "—" if x is None else f"{x:.3f}"
+
+    s.append(_table(["picture", "set", "leaf coverage", "gate failures", "similarity", "verdict", "first hint"],
+                    [[r["name"], "above" if r["set"] == "training report" else "extra", num(r.get("leaf_coverage")),
+                      ", ".join(r["gate_failures"]) or "—", num(r.get("similarity")),
+                      r["verdict"] + (f" ({r['maturity']})" if "maturity" in r else ""),
+                      (r["hints"][0] if r["hints"] else "—").replace("|", "\\|")] for r in pl["pictures"]]))
+    s.append(f"\nProduced with (the PNGs live in a temporary folder and are deleted; seed {pl['seed']}):\n")
+    s.append(f"```\ncargo build -p yannong-cli\n{pl['command']}\npython models/train/report.py --report-only "
+             f"{_out_of(m)}\n```\n")
+    return s
+
+
+def _out_of(m):
+    parts = m["command"].split()
+    return parts[parts.index("--out") + 1] if "--out" in parts[:-1] else "models/leaf"
+
+
+def markdown(m, pipeline=None):
     L = m["labels"]
     t = m["test"]
     cfg = m["manifest_values"]
@@ -176,13 +259,16 @@ def markdown(m):
              f"probability/margin thresholds); {nl['count'] - nl['not_sure']} are answered with a {m['head']} class. "
              "Pictures: scikit-image's bundled photos that load offline, and seeded renders made at run time "
              "(nothing is stored). The Rust core runs a leaf-coverage gate (ExG segmentation) before the model, "
-             "which rejects many of these before the model sees them; the full-pipeline number will be measured "
-             "with the Rust CLI and added separately.\n")
+             "which rejects many of these before the model sees them; "
+             + ("the full-pipeline number, measured with the Rust CLI, is in the subsection below.\n" if pipeline else
+                "the full-pipeline number will be measured with the Rust CLI and added separately.\n"))
     s.append(_table(["picture", "similarity", "top class", "p (calibrated)", "margin", "result"],
                     [[r["name"], f"{r['similarity']:.3f}", r["top"], f"{r['probability']:.3f}", f"{r['margin']:.3f}",
                       r["verdict"]] for r in nl["images"]]))
     s.append("\nFor comparison, validation images' similarity: "
              f"min {m['validation']['similarity_min']:.3f}, median {m['validation']['similarity_median']:.3f}.\n")
+    if pipeline:
+        s += _pipeline_section(m, pipeline)
     u = m.get("unlabelled") or {}
     if u.get("count"):
         s.append("## Unlabelled fresh-leaf photos (data subset B, never trained on)\n")
@@ -195,3 +281,29 @@ def markdown(m):
     s.append("## Reproduce\n")
     s.append(f"```\n{m['command']}\n```\nSee `models/train/README.md`. Same inputs and seed give a byte-identical `leaf.onnx`.\n")
     return "\n".join(s)
+
+
+def rebuild(out):
+    """The REPORT.md text for <out>/eval/metrics.json (+ nonleaf_pipeline.json)."""
+    with open(os.path.join(out, "eval", "metrics.json"), encoding="utf-8") as f:
+        m = json.load(f)
+    # metrics.json has sorted keys; the λ grid reads in numeric order, as train.py writes it.
+    cv = m["head_fit"]["cv_nll"]
+    m["head_fit"]["cv_nll"] = {k: cv[k] for k in sorted(cv, key=float)}
+    return markdown(rounded(m), load_pipeline(out))
+
+
+def report_only(out):
+    """Rewrites <out>/REPORT.md from its eval/ files, without training; returns the text."""
+    text = rebuild(out)
+    with open(os.path.join(out, "REPORT.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    return text
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--report-only", metavar="OUT", required=True,
+                    help="output folder of a training run (e.g. models/leaf): rebuild its REPORT.md")
+    report_only(ap.parse_args().report_only)
+    sys.exit(0)

@@ -247,7 +247,7 @@ def main(argv=None):
     })
     report.write_metrics(os.path.join(out, "eval", "metrics.json"), metrics)
     with open(os.path.join(out, "REPORT.md"), "w", encoding="utf-8") as f:
-        f.write(report.markdown(report.rounded(metrics)))
+        f.write(report.markdown(report.rounded(metrics), report.load_pipeline(out)))
     log(f"evaluation ({time.time() - t0:.0f} s)")
     log(f"test accuracy {metrics['test']['accuracy']:.3f}; CV {metrics['cross_validation']['backbone']['mean']:.3f}"
         f" ± {metrics['cross_validation']['backbone']['sd']:.3f}; non-leaf not sure "
