@@ -11,6 +11,7 @@ mod fuzz;
 mod ios;
 mod kotlin;
 mod mobile;
+mod models;
 mod pipeline;
 mod swift;
 mod testpack;
@@ -22,10 +23,12 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [flags]
 
 commands:
-  test [--skip-fuzz] [--skip-kotlin] [--skip-swift] [--skip-mobile] [--only=STEP]
-             fmt, clippy, cargo test, fuzz targets (30 s each), Kotlin/JVM tests, Swift checks
-             (Linux chroot), Android/iOS cross-checks; runs every step, prints a summary,
-             fails if any failed
+  test [--skip-models] [--skip-fuzz] [--skip-kotlin] [--skip-swift] [--skip-mobile]
+       [--only=STEP]
+             fmt, clippy, cargo test, the model-training pytest (models/train, in
+             .venv-train), fuzz targets (30 s each), Kotlin/JVM tests, Swift checks (Linux
+             chroot), Android/iOS cross-checks; runs every step, prints a summary, fails if
+             any failed; STEP is one of fmt clippy test models fuzz kotlin swift mobile
   fuzz [TARGET] [--seconds N] [--asan]
              run one fuzz target (or each) for N seconds (default 300) on stable, with
              AddressSanitizer if asked; see docs/fuzzing.md
@@ -142,6 +145,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
     let task = match command.as_str() {
         "test" => Task::Test(pipeline::Flags {
             only,
+            skip_models: take("--skip-models"),
             skip_fuzz: take("--skip-fuzz"),
             skip_kotlin: take("--skip-kotlin"),
             skip_swift: take("--skip-swift"),
@@ -216,6 +220,7 @@ mod tests {
         assert_eq!(
             parsed("test --skip-mobile --skip-swift"),
             Ok(Task::Test(pipeline::Flags {
+                skip_models: false,
                 skip_fuzz: false,
                 skip_kotlin: false,
                 skip_swift: true,
@@ -228,6 +233,20 @@ mod tests {
             parsed("test --only=kotlin"),
             Ok(Task::Test(pipeline::Flags {
                 only: Some("kotlin"),
+                ..Default::default()
+            }))
+        );
+        assert_eq!(
+            parsed("test --skip-models"),
+            Ok(Task::Test(pipeline::Flags {
+                skip_models: true,
+                ..Default::default()
+            }))
+        );
+        assert_eq!(
+            parsed("test --only=models"),
+            Ok(Task::Test(pipeline::Flags {
+                only: Some("models"),
                 ..Default::default()
             }))
         );

@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Counts, Result};
-use crate::{fuzz, kotlin, mobile, swift};
+use crate::{fuzz, kotlin, mobile, models, swift};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flags {
+    pub skip_models: bool,
     pub skip_fuzz: bool,
     pub skip_kotlin: bool,
     pub skip_swift: bool,
@@ -17,7 +18,9 @@ pub struct Flags {
 }
 
 /// Step names, in order; `--only=` takes one of them.
-pub const STEPS: [&str; 7] = ["fmt", "clippy", "test", "fuzz", "kotlin", "swift", "mobile"];
+pub const STEPS: [&str; 8] = [
+    "fmt", "clippy", "test", "models", "fuzz", "kotlin", "swift", "mobile",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Status {
@@ -46,10 +49,15 @@ type Step = fn() -> Result<Done>;
 /// Runs every step and returns whether all of them passed (skips count as passed).
 pub fn test(flags: Flags) -> bool {
     let skipped_by_flag = |skip: bool, flag: &'static str| skip.then_some(flag);
-    let steps: [(&'static str, Option<&'static str>, Step); 7] = [
+    let steps: [(&'static str, Option<&'static str>, Step); 8] = [
         ("fmt", None, fmt),
         ("clippy", None, clippy),
         ("test", None, cargo_test),
+        (
+            "models",
+            skipped_by_flag(flags.skip_models, "--skip-models"),
+            models,
+        ),
         (
             "fuzz",
             skipped_by_flag(flags.skip_fuzz, "--skip-fuzz"),
@@ -127,6 +135,10 @@ fn cargo_test() -> Result<Done> {
     ))
 }
 
+fn models() -> Result<Done> {
+    Ok(Done::Ok(models::test()?))
+}
+
 fn fuzz() -> Result<Done> {
     Ok(Done::Ok(fuzz::ci()?))
 }
@@ -175,8 +187,10 @@ fn summary(reports: &[StepReport]) -> String {
     } else {
         out.push_str(&format!("FAILED: {}", failed.join(", ")));
     }
-    // Last, one line for every test run by the steps that finished (Rust, Kotlin, Swift).
-    let total = reports.iter().filter_map(|r| Counts::parse(&r.note)).fold(
+    // Last, one line for every test run by the steps that finished (Rust, Python, Kotlin,
+    // Swift). A note may add to its counts after a `;` (the models step: `; 1 skipped`).
+    let counts = |note: &str| Counts::parse(note.split(';').next().unwrap_or_default());
+    let total = reports.iter().filter_map(|r| counts(&r.note)).fold(
         Counts {
             passed: 0,
             failed: 0,
@@ -215,6 +229,7 @@ mod tests {
     fn summary_is_a_table_with_a_verdict() {
         let table = summary(&[
             report("fmt", Status::Ok, 0.42, ""),
+            report("models", Status::Ok, 9.25, "10 passed, 0 failed; 1 skipped"),
             report("kotlin", Status::Ok, 31.0, "12 passed, 0 failed"),
             report(
                 "swift",
@@ -229,11 +244,12 @@ mod tests {
             "\
 step     result   seconds  note
 fmt      ok           0.4
+models   ok           9.2  10 passed, 0 failed; 1 skipped
 kotlin   ok          31.0  12 passed, 0 failed
 swift    FAILED     120.0  `swiftc` failed
 mobile   skipped      0.0  --skip-mobile
 FAILED: swift
-total: 12 passed, 0 failed"
+total: 22 passed, 0 failed"
         );
     }
 
