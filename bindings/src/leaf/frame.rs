@@ -22,8 +22,7 @@ enum OwnedPixels {
         width: u32,
         height: u32,
         y: Vec<u8>,
-        u: Vec<u8>,
-        v: Vec<u8>,
+        chroma: Chroma,
         y_row_stride: usize,
         uv_row_stride: usize,
         uv_pixel_stride: usize,
@@ -52,6 +51,70 @@ enum OwnedPixels {
     Encoded(Vec<u8>),
 }
 
+/// The U and V planes of a `YUV_420_888` frame.
+#[derive(Debug)]
+enum Chroma {
+    Planes {
+        u: Vec<u8>,
+        v: Vec<u8>,
+    },
+    /// One interleaved block (CameraX's usual VU layout handed over as two buffers one byte
+    /// apart): half the copying, and the core resizes both in one pass.
+    Interleaved {
+        block: Vec<u8>,
+        u_first: bool,
+    },
+}
+
+impl Chroma {
+    fn new(u: &[u8], v: &[u8], pixel_stride: usize) -> Chroma {
+        let pair = if pixel_stride == 2 {
+            joined(v, u)
+                .map(|block| (block, false))
+                .or_else(|| joined(u, v).map(|block| (block, true)))
+        } else {
+            None
+        };
+        match pair {
+            Some((block, u_first)) => Chroma::Interleaved { block, u_first },
+            None => Chroma::Planes {
+                u: u.to_vec(),
+                v: v.to_vec(),
+            },
+        }
+    }
+
+    /// (U, V) as the core reads them. The first plane keeps the whole block (one byte more
+    /// than it needs) so the core sees that the pair covers every sample of both.
+    fn planes(&self) -> (&[u8], &[u8]) {
+        match self {
+            Chroma::Planes { u, v } => (u, v),
+            Chroma::Interleaved { block, u_first } => {
+                let (first, second) = (&block[..], &block[1..]);
+                if *u_first {
+                    (first, second)
+                } else {
+                    (second, first)
+                }
+            }
+        }
+    }
+}
+
+/// `first` with `second`'s last byte appended, when `second` holds the same bytes as `first`
+/// shifted by one (two views of one interleaved block) and both are equally long, as Android's
+/// planes are: the block then holds every byte of both.
+fn joined(first: &[u8], second: &[u8]) -> Option<Vec<u8>> {
+    let n = first.len();
+    let same = n > 1 && second.len() == n && first[1..] == second[..n - 1];
+    same.then(|| {
+        let mut block = Vec::with_capacity(n + 1);
+        block.extend_from_slice(first);
+        block.push(second[n - 1]);
+        block
+    })
+}
+
 impl LeafFrame {
     pub(super) fn frame(&self) -> Frame<'_> {
         let pixels = match &self.pixels {
@@ -69,12 +132,12 @@ impl LeafFrame {
                 width,
                 height,
                 y,
-                u,
-                v,
+                chroma,
                 y_row_stride,
                 uv_row_stride,
                 uv_pixel_stride,
             } => {
+                let (u, v) = chroma.planes();
                 let chroma = |data| Plane {
                     data,
                     row_stride: *uv_row_stride,
@@ -215,8 +278,7 @@ impl LeafFrame {
             uv_row_stride: stride("uv_row_stride", uv_row_stride)?,
             uv_pixel_stride: stride("uv_pixel_stride", uv_pixel_stride)?,
             y: y.to_vec(),
-            u: u.to_vec(),
-            v: v.to_vec(),
+            chroma: Chroma::new(u, v, stride("uv_pixel_stride", uv_pixel_stride)?),
         };
         LeafFrame::new(pixels, rotation_degrees)
     }
@@ -296,5 +358,72 @@ impl LeafFrame {
             pixels: OwnedPixels::Encoded(bytes.to_vec()),
             rotation: Rotation::R0,
         })
+    }
+}
+
+#[cfg(test)]
+mod chroma_tests {
+    use super::*;
+    use yannong_core::leaf::render;
+
+    /// An 8×4 frame's chroma: 4×2 samples, rows 10 bytes apart, as one VU block; CameraX
+    /// hands it over as a V buffer at offset 0 and a U buffer at offset 1, each one byte short
+    /// of the block.
+    fn vu_block() -> Vec<u8> {
+        (0..18u8).map(|i| 40 + i * 9).collect()
+    }
+
+    fn frame(u: &[u8], v: &[u8]) -> Arc<LeafFrame> {
+        let y: Vec<u8> = (0..8 * 4).map(|i| (i * 7 % 251) as u8).collect();
+        LeafFrame::yuv420(&y, u, v, 8, 4, 8, 10, 2, 0).unwrap()
+    }
+
+    #[test]
+    fn camerax_vu_buffers_are_kept_as_one_block() {
+        let block = vu_block();
+        let (v, u) = (&block[..17], &block[1..]);
+        let joined = frame(u, v);
+        let OwnedPixels::Yuv420 { chroma, .. } = &joined.pixels else {
+            unreachable!()
+        };
+        assert!(matches!(chroma, Chroma::Interleaved { u_first: false, .. }));
+        let (cu, cv) = chroma.planes();
+        assert_eq!((&cu[..17], &cv[..17]), (u, v));
+        let (uv_u, uv_v) = (&block[..17], &block[1..]);
+        assert!(matches!(
+            Chroma::new(uv_u, uv_v, 2),
+            Chroma::Interleaved { u_first: true, .. }
+        ));
+
+        // Planes that merely look alike, or are planar, are kept apart.
+        let mut other = u.to_vec();
+        other[4] ^= 1;
+        let apart = frame(&other, v);
+        let OwnedPixels::Yuv420 { chroma, .. } = &apart.pixels else {
+            unreachable!()
+        };
+        assert!(matches!(chroma, Chroma::Planes { .. }));
+        assert!(matches!(Chroma::new(u, v, 1), Chroma::Planes { .. }));
+
+        // Kept as one block or as two copies, the picture is the same.
+        let copied = LeafFrame {
+            pixels: OwnedPixels::Yuv420 {
+                width: 8,
+                height: 4,
+                y: (0..8 * 4).map(|i| (i * 7 % 251) as u8).collect(),
+                chroma: Chroma::Planes {
+                    u: u.to_vec(),
+                    v: v.to_vec(),
+                },
+                y_row_stride: 8,
+                uv_row_stride: 10,
+                uv_pixel_stride: 2,
+            },
+            rotation: Rotation::R0,
+        };
+        assert_eq!(
+            render(&joined.frame(), 1.0, 16).unwrap(),
+            render(&copied.frame(), 1.0, 16).unwrap()
+        );
     }
 }
