@@ -31,9 +31,11 @@ use criterion::{Criterion, SamplingMode};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::{EvalContext, OpState};
 use yannong_core::cancel::Cancel;
+use yannong_core::leaf::history::thumbnail;
 use yannong_core::leaf::model::{LeafModel, ModelManifest};
 use yannong_core::leaf::{
-    CheckOptions, Frame, LeafChecker, Pixels, TensorSpec, Verdict, YuvRange, frame_to_tensor,
+    CheckOptions, Frame, LeafChecker, Pixels, TensorSpec, Verdict, WORKING_SIDE, YuvRange, assess,
+    features, frame_to_tensor, measure, prepare, render, segment,
 };
 
 const W: usize = 1920;
@@ -359,6 +361,54 @@ fn report_frame(s: &Setup) {
     );
     if answer.disease.is_none() {
         eprintln!("leaf_model:   (the gate did not pass: the check above did not run the model)");
+    }
+    check_stages(s, &frame, &opts);
+}
+
+/// The check's stages timed one after another in 30 rounds (medians), to show where the time
+/// outside the model goes.
+fn check_stages(s: &Setup, frame: &Frame<'_>, opts: &CheckOptions) {
+    let mut input = vec![0f32; s.spec.len()];
+    let mut times: [Vec<Duration>; 8] = Default::default();
+    let p = &opts.prepare;
+    for _ in 0..30 {
+        let mut image = None;
+        times[0].push(timed(|| {
+            image = Some(render(frame, p.roi_fraction, WORKING_SIDE).unwrap())
+        }));
+        let image = image.unwrap();
+        let mut mask = None;
+        times[1].push(timed(|| mask = Some(segment(&image, &p.segment))));
+        let mask = mask.unwrap();
+        times[2].push(timed(|| {
+            black_box(measure(&image, &mask));
+        }));
+        times[3].push(timed(|| {
+            black_box(features(&image, &mask));
+        }));
+        times[4].push(timed(|| drop(black_box(assess(image.clone(), p)))));
+        let mut prepared = None;
+        times[5].push(timed(|| prepared = Some(prepare(frame, p).unwrap())));
+        let prepared = prepared.unwrap();
+        times[6].push(timed(|| {
+            prepared.write_tensor(&s.spec, &mut input).unwrap()
+        }));
+        times[7].push(timed(|| {
+            drop(black_box(thumbnail(&prepared.image).unwrap()))
+        }));
+    }
+    let names = [
+        "render (frame → 256² RGB)",
+        "segment (leaf mask)",
+        "measure (blur, exposure, glare)",
+        "features (L*a*b*, hue, veins)",
+        "assess (all of the gate and colour, incl. a copy of the image)",
+        "prepare (render + assess)",
+        "tensor from the working image",
+        "thumbnail (96 px JPEG)",
+    ];
+    for (name, t) in names.iter().zip(times) {
+        eprintln!("leaf_model:   stage {name}: {:.2} ms", us(stats(t).0) / 1e3);
     }
 }
 

@@ -37,13 +37,24 @@ pub fn srgb_to_lab(p: [u8; 3]) -> [f32; 3] {
         const E: f32 = 216.0 / 24_389.0;
         const K: f32 = 24_389.0 / 27.0;
         if t > E {
-            t.cbrt()
+            cbrt(t)
         } else {
             (K * t + 16.0) / 116.0
         }
     };
     let (fx, fy, fz) = (f(x / WHITE[0]), f(y / WHITE[1]), f(z / WHITE[2]));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// Cube root of a positive normal `t`, inlined: `f32::cbrt` is a libm call that took a fifth
+/// of the gate's time (three per pixel). A bit-level first guess (~5 % off) and three Newton
+/// steps agree with it to a few ulp.
+fn cbrt(t: f32) -> f32 {
+    let mut y = f32::from_bits(t.to_bits() / 3 + 0x2a51_4067);
+    for _ in 0..3 {
+        y = (2.0 * y + t / (y * y)) * (1.0 / 3.0);
+    }
+    y
 }
 
 /// Hue angle h_ab = atan2(b*, a*) in degrees, 0–360.
@@ -210,6 +221,17 @@ impl Acc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inlined_cube_root_matches_libm() {
+        // Every input L*a*b* can give: from the linear segment's end to above the white point.
+        let (mut t, mut worst) = (216.0f32 / 24_389.0, 0f32);
+        while t < 1.2 {
+            worst = worst.max((cbrt(t) - t.cbrt()).abs() / t.cbrt());
+            t *= 1.000_1;
+        }
+        assert!(worst < 4.0 * f32::EPSILON, "relative error {worst}");
+    }
 
     fn close(got: [f32; 3], want: [f32; 3]) {
         for c in 0..3 {

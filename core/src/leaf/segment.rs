@@ -47,7 +47,9 @@ pub fn hue_sat([r, g, b]: [u8; 3]) -> (f32, f32) {
         return (0.0, 0.0);
     }
     let h = if max == r {
-        60.0 * ((g - b) / d).rem_euclid(6.0)
+        // (g − b)/d lies in [−1, 1]: wrapping by hand is `rem_euclid(6)` without its fmod call.
+        let x = (g - b) / d;
+        60.0 * if x < 0.0 { x + 6.0 } else { x }
     } else if max == g {
         60.0 * ((b - r) / d + 2.0)
     } else {
@@ -127,15 +129,14 @@ fn between(leaf: &[bool], w: usize, h: usize) -> Vec<bool> {
             span(row.iter().position(|&l| l), row.iter().rposition(|&l| l))
         })
         .collect();
-    let cols: Vec<_> = (0..w)
-        .map(|x| {
-            let col = || (0..h).map(|y| leaf[y * w + x]);
-            span(
-                col().position(|l| l),
-                col().collect::<Vec<_>>().iter().rposition(|&l| l),
-            )
-        })
-        .collect();
+    // First and last leaf row of every column, in one pass along the rows (walking each
+    // column instead strides through memory).
+    let mut cols: Vec<Option<(usize, usize)>> = vec![None; w];
+    for (y, row) in leaf.chunks_exact(w).enumerate() {
+        for (col, _) in cols.iter_mut().zip(row).filter(|(_, l)| **l) {
+            *col = Some(col.map_or((y, y), |(first, _)| (first, y)));
+        }
+    }
     let inside = |s: Option<(usize, usize)>, v: usize| s.is_some_and(|(a, b)| a < v && v < b);
     (0..w * h)
         .map(|i| !leaf[i] && inside(rows[i / w], i % w) && inside(cols[i % w], i / w))
@@ -208,4 +209,52 @@ where
     let (x1, y1) = ((x + r + 1).min(w), (y + r + 1).min(h));
     let s = w + 1;
     sat[y1 * s + x1] + sat[y0 * s + x0] - sat[y0 * s + x1] - sat[y1 * s + x0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Straight from the definition: leaf somewhere left and right, above and below.
+    fn between_naive(leaf: &[bool], w: usize, h: usize) -> Vec<bool> {
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                let at = |x: usize, y: usize| leaf[y * w + x];
+                !leaf[i]
+                    && (0..x).any(|a| at(a, y))
+                    && (x + 1..w).any(|a| at(a, y))
+                    && (0..y).any(|b| at(x, b))
+                    && (y + 1..h).any(|b| at(x, b))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn between_matches_its_definition() {
+        let mut seed = 0x9E37_79B9_u32;
+        for (w, h) in [(1, 1), (7, 5), (16, 16), (31, 9)] {
+            for density in [1u32, 3, 8] {
+                let leaf: Vec<bool> = (0..w * h)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        seed % 10 < density
+                    })
+                    .collect();
+                assert_eq!(between(&leaf, w, h), between_naive(&leaf, w, h), "{w}×{h}");
+            }
+        }
+    }
+
+    #[test]
+    fn hue_of_reddish_pixels_wraps_below_360() {
+        let (h, s) = hue_sat([200, 50, 100]);
+        assert!(
+            (h - 340.0).abs() < 0.01 && (s - 0.75).abs() < 1e-6,
+            "{h} {s}"
+        );
+        assert_eq!(hue_sat([200, 100, 50]).0, 20.0);
+    }
 }
