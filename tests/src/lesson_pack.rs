@@ -132,6 +132,7 @@ pub fn quick_retries() -> DownloadOptions {
         keep_free: 0,
         attempts: 4,
         first_retry: Duration::from_millis(20),
+        ..DownloadOptions::default()
     }
 }
 

@@ -20,6 +20,8 @@ pub struct FlakyProxy {
     pub cut_after: Arc<AtomicU64>,
     /// Connections cut so far.
     pub cuts: Arc<AtomicU64>,
+    /// Most connections from the phone open at the same time so far.
+    pub most_open: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
@@ -28,18 +30,25 @@ impl FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (rate, cut_after, cuts) = Default::default();
+        let most_open = Arc::new(AtomicU64::new(0));
         let settings = Settings {
             rate: Arc::clone(&rate),
             cut_after: Arc::clone(&cut_after),
             cuts: Arc::clone(&cuts),
         };
+        let open = Arc::new(AtomicU64::new(0));
+        let most = Arc::clone(&most_open);
         let task = tokio::spawn(async move {
             while let Ok((phone, _)) = listener.accept().await {
                 let s = settings.clone();
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let open = Arc::clone(&open);
                 tokio::spawn(async move {
                     if let Ok(platform) = TcpStream::connect(upstream).await {
                         relay(phone, platform, s).await;
                     }
+                    open.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -48,6 +57,7 @@ impl FlakyProxy {
             rate,
             cut_after,
             cuts,
+            most_open,
             task,
         }
     }

@@ -1,7 +1,8 @@
 //! Lesson packs from the platform to the phone over HTTP: a first download through a
 //! connection that keeps dropping, a download cancelled halfway and resumed by a "restarted
-//! app", an update that fetches only the changed files, a full phone, a platform serving bytes
-//! it did not sign, and reading progress following the account to a second phone.
+//! app", an update that fetches only the changed files, a few files in flight at once, a full
+//! phone, a platform serving bytes it did not sign, and reading progress following the account
+//! to a second phone.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -90,6 +91,35 @@ async fn a_first_download_survives_a_connection_that_keeps_dropping() {
         InstallOutcome::AlreadyInstalled { .. }
     ));
     assert_eq!(again.fetched_bytes, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_fetched_a_few_at_once_and_no_more() {
+    let (p, _shelf) = platform().await;
+    for parallel in [1, 4] {
+        let proxy = FlakyProxy::start(p.addr).await;
+        // Slow enough that a file is still arriving when the next request could start.
+        proxy.rate.store(256 * 1024, Ordering::Relaxed);
+        let phone = tempfile::tempdir().unwrap();
+        let lib = library(phone.path());
+        let options = DownloadOptions {
+            parallel,
+            ..quick_retries()
+        };
+        let report = downloader(proxy.url(), options)
+            .download(&lib, PACK, &mut |_| {}, &Cancel::new(false))
+            .await
+            .unwrap();
+        assert!(report.fetched_files > 3, "{report:?}");
+        // A connection per request in flight; idle ones are reused, though a request may
+        // start before the previous answer's connection is back in the pool (one extra).
+        let most = proxy.most_open.load(Ordering::SeqCst);
+        assert!(
+            (parallel as u64..=parallel as u64 + 1).contains(&most),
+            "{parallel} at once: {most} connections"
+        );
+        assert_eq!(lib.installed().unwrap().len(), 1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use crate::barn::{BarnError, ClientConfig};
 use crate::cancel::{Cancel, cancelled};
 use crate::lessons::FileEntry;
 use crate::lessons::download::fetch;
-use crate::lessons::download::progress::Meter;
+use crate::lessons::download::progress::{Meter, SharedMeter};
 use crate::lessons::download::space::available;
 use crate::lessons::download::{DownloadError, DownloadOptions, DownloadPhase, DownloadProgress};
 
@@ -106,7 +106,7 @@ impl ModelUpdater {
             &url,
             &to,
             &entry,
-            &mut meter,
+            &SharedMeter::new(&mut meter),
             cancel,
         )
         .await?;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::progress::{DownloadPhase, Meter};
+use super::progress::{DownloadPhase, SharedMeter};
 use super::{DownloadError, DownloadOptions};
 use crate::barn::Backoff;
 use crate::barn::BarnError;
@@ -41,7 +41,7 @@ pub(crate) async fn file(
     url: &str,
     to: &Path,
     f: &FileEntry,
-    meter: &mut Meter<'_>,
+    meter: &SharedMeter<'_, '_>,
     cancel: &Cancel,
 ) -> Result<u64, DownloadError> {
     let mut backoff = Backoff::starting_at(options.first_retry);
@@ -69,11 +69,11 @@ pub(crate) async fn file(
                     _ => backoff.next_delay(),
                 };
                 tracing::info!(url, attempt, ?wait, error = %error, "lesson download retrying");
-                meter.phase(DownloadPhase::Retrying { attempt, wait });
+                meter.with(|m| m.phase(DownloadPhase::Retrying { attempt, wait }));
                 if sleep_or_cancel(wait, cancel).await {
                     return Err(DownloadError::Cancelled);
                 }
-                meter.phase(DownloadPhase::Downloading);
+                meter.with(|m| m.phase(DownloadPhase::Downloading));
                 continue;
             }
         }
@@ -83,7 +83,7 @@ pub(crate) async fn file(
             return Ok(received);
         }
         let _ = fs::remove_file(to);
-        meter.take_back(f.size);
+        meter.with(|m| m.take_back(f.size));
         if refetched {
             return Err(PackError::Mismatch {
                 path: f.path.clone(),
@@ -101,7 +101,7 @@ async fn once(
     url: &str,
     to: &Path,
     f: &FileEntry,
-    meter: &mut Meter<'_>,
+    meter: &SharedMeter<'_, '_>,
     cancel: &Cancel,
     received: &mut u64,
 ) -> Result<(), Stop> {
@@ -113,7 +113,7 @@ async fn once(
     if have > f.size {
         // Longer than the signed size: not this file's bytes.
         out.set_len(0)?;
-        meter.take_back(f.size);
+        meter.with(|m| m.take_back(f.size));
         have = 0;
     }
     if have == f.size {
@@ -126,7 +126,7 @@ async fn once(
     if body.offset != have {
         // The platform sent the whole file: start the copy over.
         out.set_len(0)?;
-        meter.take_back(have);
+        meter.with(|m| m.take_back(have));
         have = 0;
     }
     let mut res = body.response;
@@ -148,7 +148,7 @@ async fn once(
         if have + n > f.size {
             drop(out);
             let _ = fs::remove_file(to);
-            meter.take_back(have);
+            meter.with(|m| m.take_back(have));
             return Err(Stop::Fail(
                 PackError::Mismatch {
                     path: f.path.clone(),
@@ -162,7 +162,7 @@ async fn once(
         have += n;
         *received += n;
         progressed = true;
-        meter.add(n);
+        meter.with(|m| m.add(n));
     }
     if have < f.size {
         return Err(Stop::Retry {

@@ -2,6 +2,7 @@
 //! times a second.
 
 use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Where a pack download is.
@@ -55,6 +56,21 @@ impl DownloadProgress {
 const WINDOW: Duration = Duration::from_secs(5);
 /// The screen needs no more than this; phase changes always go out.
 const EVERY: Duration = Duration::from_millis(200);
+
+/// One meter that several file fetches running at once report to. Locked only for a count,
+/// never across an await.
+pub(crate) struct SharedMeter<'m, 'a>(Mutex<&'m mut Meter<'a>>);
+
+impl<'m, 'a> SharedMeter<'m, 'a> {
+    pub(crate) fn new(meter: &'m mut Meter<'a>) -> Self {
+        SharedMeter(Mutex::new(meter))
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Meter<'a>) -> R) -> R {
+        // A panic elsewhere leaves the counts as they were: still fine to show.
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
 
 pub(crate) struct Meter<'a> {
     state: DownloadProgress,
