@@ -290,16 +290,9 @@ mod tests {
 
     #[test]
     fn exposure_outranks_no_leaf_which_outranks_blur_and_glare() {
+        use crate::leaf::gate::passing_metrics;
         use crate::leaf::{QualityMetrics, QualityThresholds};
-        let good = QualityMetrics {
-            blur_laplacian_var: 200.0,
-            blur_directional_min: 60.0,
-            mean_luma: 120.0,
-            dark_fraction: 0.0,
-            bright_fraction: 0.0,
-            glare_fraction: 0.0,
-            leaf_coverage: 0.8,
-        };
+        let good = passing_metrics();
         let judge = |m: QualityMetrics| verdict(&QualityThresholds::default().judge(&m), None);
         let wall = QualityMetrics {
             leaf_coverage: 0.0,

@@ -191,31 +191,33 @@ impl QualityThresholds {
     }
 }
 
+/// Metrics of a photo that passes every check, for tests to spoil one at a time.
+#[cfg(test)]
+pub(crate) fn passing_metrics() -> QualityMetrics {
+    QualityMetrics {
+        blur_laplacian_var: 200.0,
+        blur_directional_min: 60.0,
+        mean_luma: 120.0,
+        dark_fraction: 0.0,
+        bright_fraction: 0.0,
+        glare_fraction: 0.0,
+        leaf_coverage: 0.8,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn good() -> QualityMetrics {
-        QualityMetrics {
-            blur_laplacian_var: 200.0,
-            blur_directional_min: 60.0,
-            mean_luma: 120.0,
-            dark_fraction: 0.0,
-            bright_fraction: 0.0,
-            glare_fraction: 0.0,
-            leaf_coverage: 0.8,
-        }
-    }
-
     #[test]
     fn lists_every_failure_most_important_first() {
         let t = QualityThresholds::default();
-        assert!(t.judge(&good()).passed());
+        assert!(t.judge(&passing_metrics()).passed());
         let bad = QualityMetrics {
             blur_laplacian_var: 2.0,
             mean_luma: 20.0,
             glare_fraction: 0.5,
-            ..good()
+            ..passing_metrics()
         };
         let report = t.judge(&bad);
         let checks: Vec<Check> = report.failures.iter().map(|f| f.check).collect();
@@ -234,7 +236,7 @@ mod tests {
         let speck = QualityMetrics {
             leaf_coverage: 0.01,
             glare_fraction: 0.5,
-            ..good()
+            ..passing_metrics()
         };
         let checks: Vec<Check> = t.judge(&speck).failures.iter().map(|f| f.check).collect();
         assert_eq!(checks, [Check::NoLeaf]);
@@ -244,7 +246,7 @@ mod tests {
     fn shake_fails_on_the_directional_measure() {
         let shaken = QualityMetrics {
             blur_directional_min: 1.0,
-            ..good()
+            ..passing_metrics()
         };
         let report = QualityThresholds::default().judge(&shaken);
         assert_eq!(
