@@ -6,14 +6,7 @@ use std::time::Duration;
 use super::engine::check_options;
 use super::*;
 use crate::lesson_download::lock;
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+use crate::runtime::block_on;
 
 fn model_dir() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
