@@ -63,7 +63,7 @@ fn shipped_manifest_declares_the_disease_head_and_loads() {
     let ids: Vec<&str> = head.labels.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids, ["alternaria", "cercospora", "healthy"]);
     assert!(manifest.in_scope.is_some());
-    assert_eq!(m.tensor_spec().side, 224);
+    assert_eq!(m.tensor_spec().side, 192);
 }
 
 #[test]
@@ -159,7 +159,8 @@ fn one_photo_gives_one_answer_from_jpeg_rgba_and_nv21() {
     assert_eq!(j.0, n.0);
     assert!((j.1 - r.1).abs() < 0.02, "{j:?} vs {r:?}");
     assert!((j.1 - n.1).abs() < 0.1, "{j:?} vs {n:?}");
-    assert_eq!(from_jpeg.model.as_ref().map(|m| m.version), Some(1));
+    let shipped = checker.model().map(|m| m.manifest().version);
+    assert_eq!(from_jpeg.model.as_ref().map(|m| m.version), shipped);
     let json = answer_json(&from_jpeg);
     for key in [
         "verdict",
@@ -288,7 +289,10 @@ fn checks_are_kept_in_the_history_with_a_thumbnail() {
         [second, first]
     );
     assert_eq!(list[0].verdict, a.verdict.key());
-    assert_eq!(list[0].model_version, Some(1));
+    assert_eq!(
+        list[0].model_version,
+        checker.model().map(|m| m.manifest().version)
+    );
     assert_eq!(history::list(&store, 10, Some(second)).unwrap().len(), 1);
     let (json, thumb) = history::detail(&store, first).unwrap().expect("saved");
     assert_eq!(thumb, a.thumbnail);

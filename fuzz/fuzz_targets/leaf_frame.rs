@@ -1,7 +1,7 @@
 //! Leaf check frames: whatever a camera or the gallery hands over, `leaf::prepare`,
 //! `frame_to_tensor` and `LeafChecker::check` (no model: gate, colour rule, answer,
 //! thumbnail) answer with a `LeafError` or a result, never a panic; a frame that prepares
-//! also converts to the model's 224² tensor (finite values) and its check succeeds.
+//! also converts to the shipped model's 192² tensor (finite values) and its check succeeds.
 //!
 //! The whole input is first a gallery photo (`Pixels::Encoded`: the JPEG and PNG decoders).
 //! Then its first `HEADER` bytes describe a camera frame and the rest are its pixels:
@@ -15,7 +15,7 @@
 //! | 6     | i8 added to the natural row stride of the chroma plane(s) |
 //! | 7     | pixel strides of U (bits 0–1) and V (bits 2–3) for YUV_420_888 (0 and 3 are errors) |
 //! | 8     | ROI fraction: byte / 200 (254 = ∞, 255 = NaN) |
-//! | 9     | tensor side: 8 + byte below 200, 224 below 250, else byte − 250 (0–5, refused) |
+//! | 9     | tensor side: 8 + byte below 200, 192 below 250, else byte − 250 (0–5, refused) |
 //! | 10–11 | u16 LE offset of the chroma planes in the pixel bytes |
 //!
 //! Sides are capped at `CAP_SIDE` = 512 px here (the core's `MAX_SIDE` is 8192) so one input stays
@@ -70,7 +70,7 @@ fn camera_frame(h: &[u8; HEADER], rest: &[u8]) {
     let spec = TensorSpec {
         side: match h[9] {
             b @ 0..200 => 8 + u32::from(b),
-            200..250 => 224,
+            200..250 => 192,
             b => u32::from(b - 250),
         },
         ..TensorSpec::default()
@@ -200,7 +200,7 @@ fn run(frame: &Frame<'_>, roi: f32, spec: &TensorSpec, full: bool) {
                     (WORKING_SIDE, WORKING_SIDE),
                     "the working image is a square of WORKING_SIDE"
                 );
-                if spec.side == 224 {
+                if spec.side == 192 {
                     let mut again = vec![0f32; spec.len()];
                     prepared
                         .write_tensor(spec, &mut again)
@@ -214,7 +214,7 @@ fn run(frame: &Frame<'_>, roi: f32, spec: &TensorSpec, full: bool) {
             }
         }
     };
-    if prepared && spec.side == 224 {
+    if prepared && spec.side == 192 {
         // The same frame and ROI prepared, so it converts to the model's tensor as well.
         assert!(tensor.is_ok(), "prepared but no tensor: {tensor:?}");
         assert!(out.iter().all(|v| v.is_finite()), "tensor not finite");

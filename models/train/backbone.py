@@ -3,7 +3,8 @@
 Mirrors efficientnet_lite_pytorch (lukemelas' EfficientNet-PyTorch with the lite changes):
 ReLU6 everywhere, no squeeze-excitation, stem 32 and head 1280 channels not scaled,
 BatchNorm eps 1e-3 (folded into the convs here), TensorFlow "same" padding computed
-statically for a 224x224 input: for stride 2 the extra pixel goes bottom/right.
+statically for the square input side (224 by default): for stride 2 the extra pixel goes
+bottom/right.
 """
 import math
 
@@ -96,13 +97,13 @@ def input_affine(norm):
     raise ValueError(norm)
 
 
-def add_backbone(g, sd, x, norm="tf"):
+def add_backbone(g, sd, x, norm="tf", side=SIDE):
     """Append the backbone to builder g; returns the name of the pooled [1,1280] feature."""
     aff = input_affine(norm)
     if aff is not None:
         x = g.op("Mul", [x, g.const("in_scale", aff[0].reshape(1, 3, 1, 1))])
         x = g.op("Add", [x, g.const("in_shift", aff[1].reshape(1, 3, 1, 1))], "input_tf")
-    size = SIDE
+    size = side
     pads, size = same_pads(size, 3, 2)
     w, b = fold_bn(sd["_conv_stem.weight"], "_bn0", sd, BN_EPS)
     x = g.relu6(g.conv(x, w, b, 2, pads))
@@ -125,8 +126,8 @@ def add_backbone(g, sd, x, norm="tf"):
     return g.op("Flatten", [x], "features", axis=1)
 
 
-def make_model(g, outputs, producer="yannong-leaf-train"):
-    """Wrap builder g into an opset-13 model with the fixed 1x3x224x224 `image` input.
+def make_model(g, outputs, producer="yannong-leaf-train", side=SIDE):
+    """Wrap builder g into an opset-13 model with the fixed 1x3xside x side `image` input.
 
     outputs: list of (graph value name, exported name, shape).
     """
@@ -135,7 +136,7 @@ def make_model(g, outputs, producer="yannong-leaf-train"):
     for src, dst, shape in outputs:
         nodes.append(helper.make_node("Identity", [src], [dst], name=dst))
         outs.append(helper.make_tensor_value_info(dst, TensorProto.FLOAT, list(shape)))
-    inp = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, SIDE, SIDE])
+    inp = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, side, side])
     graph = helper.make_graph(nodes, "leaf", [inp], outs, initializer=g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
                               producer_name=producer, producer_version="1")
@@ -144,10 +145,10 @@ def make_model(g, outputs, producer="yannong-leaf-train"):
     return model
 
 
-def backbone_model(sd, norm="tf"):
+def backbone_model(sd, norm="tf", side=SIDE):
     g = GraphBuilder()
-    f = add_backbone(g, sd, "image", norm)
-    return make_model(g, [(f, "features", [1, FEATURES])])
+    f = add_backbone(g, sd, "image", norm, side)
+    return make_model(g, [(f, "features", [1, FEATURES])], side=side)
 
 
 def imagenet_classifier_model(sd, norm="tf"):

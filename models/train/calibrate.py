@@ -39,11 +39,13 @@ def top2(probs):
     return s[:, -1], s[:, -1] - s[:, -2]
 
 
-def choose_thresholds(probs, y, target=0.9, p_floor=0.5, fallback_min_answered=0.1):
+def choose_thresholds(probs, y, target=0.9, p_floor=0.5, min_answered=0.1):
     """(min_probability, min_margin, target_met): answer as many cases as possible while the
     answered ones are >= target accurate. Ties: higher accuracy, then the looser thresholds.
-    If no setting reaches the target, the most accurate setting that still answers at least
-    10 % of the cases (ties: more answered)."""
+    If no setting reaches the target, the most accurate setting (ties: more answered).
+    Either way the setting must answer at least `min_answered` of the cases: an accuracy
+    measured on a handful of validation images says nothing, and a model that almost never
+    answers is no use in the field."""
     top, margin = top2(probs)
     correct = probs.argmax(1) == np.asarray(y)
     best, fallback = None, None
@@ -51,14 +53,14 @@ def choose_thresholds(probs, y, target=0.9, p_floor=0.5, fallback_min_answered=0
         for mm in np.round(np.arange(0.0, 1.0, 0.02), 2):
             ans = (top >= pm) & (margin >= mm)
             n = int(ans.sum())
-            if n == 0:
+            if n < max(1, min_answered * len(y)):
                 continue
             acc = correct[ans].mean()
             key = (n, acc, -pm, -mm)
             if acc >= target and (best is None or key > best[0]):
                 best = (key, float(pm), float(mm))
             fkey = (acc, n, -pm, -mm)
-            if n >= fallback_min_answered * len(y) and (fallback is None or fkey > fallback[0]):
+            if fallback is None or fkey > fallback[0]:
                 fallback = (fkey, float(pm), float(mm))
     chosen = best or fallback
     return chosen[1], chosen[2], best is not None

@@ -9,9 +9,9 @@ import numpy as np
 import backbone
 
 
-def build(sd, head, C, kind):
+def build(sd, head, C, kind, side=backbone.SIDE):
     g = backbone.GraphBuilder()
-    f = backbone.add_backbone(g, sd, "image")
+    f = backbone.add_backbone(g, sd, "image", side=side)
     k = head.W.shape[1]
     W = head.W / head.std[:, None]
     b = head.b - (head.mean / head.std) @ head.W
@@ -21,4 +21,5 @@ def build(sd, head, C, kind):
     zn = g.op("Div", [f, g.op("Add", [norm, g.const("eps", np.array(1e-12))])], "feat_unit")
     sims = g.op("MatMul", [zn, g.const("centroids_t", C.T)], "cosines")
     sim = g.op("ReduceMax", [sims], "max_cosine", axes=[1], keepdims=1)
-    return backbone.make_model(g, [(logits, f"{kind}_logits", [1, k]), (sim, "similarity", [1, 1])])
+    return backbone.make_model(g, [(logits, f"{kind}_logits", [1, k]), (sim, "similarity", [1, 1])],
+                               side=side)

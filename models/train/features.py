@@ -70,9 +70,10 @@ def augment(square, p):
 
 
 class Extractor:
-    def __init__(self, backbone_bytes, cache_dir, seed):
+    def __init__(self, backbone_bytes, cache_dir, seed, side=pp.SIDE):
         self.sess = session(backbone_bytes)
         self.seed = seed
+        self.side = side
         self.cache_dir = cache_dir
         self.tag = hashlib.sha256(backbone_bytes).hexdigest()[:16] + CACHE_VERSION
         self.hits = self.misses = 0
@@ -112,5 +113,5 @@ class Extractor:
         return out
 
     def square_features(self, square):
-        x = pp.to_input(square)
+        x = pp.to_input(square, self.side)
         return self.run(x), colour.colour_features(pp.model_rgb(square))

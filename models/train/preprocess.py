@@ -1,5 +1,6 @@
 """Photo -> model input, matching the Rust core: upright (EXIF), RGB, centred square of side
-min(w, h), Hamming downsize to 256 then to 224, /255, ImageNet mean/std."""
+min(w, h), Hamming downsize to 256 then to the model's side (224 by default), /255, ImageNet
+mean/std."""
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -35,12 +36,12 @@ def centre_square(im):
     return im.crop((left, top, left + s, top + s))
 
 
-def to_input(square):
-    """Square RGB image (any side) -> float32 [1,3,224,224], normalised."""
+def to_input(square, side=SIDE):
+    """Square RGB image (any side) -> float32 [1,3,side,side], normalised."""
     im = square
     if im.size != (MID, MID):
         im = im.resize((MID, MID), Image.HAMMING)
-    im = im.resize((SIDE, SIDE), Image.HAMMING)
+    im = im.resize((side, side), Image.HAMMING)
     a = np.asarray(im, dtype=np.float32) / 255.0
     a = (a - np.array(IMAGENET_MEAN, np.float32)) / np.array(IMAGENET_STD, np.float32)
     return np.ascontiguousarray(a.transpose(2, 0, 1)[None], dtype=np.float32)
@@ -61,7 +62,8 @@ def from_array(a):
 
 
 def model_rgb(square):
-    """The 224x224 uint8 RGB picture the model sees (for the colour baseline)."""
+    """The 224x224 uint8 RGB picture for the colour baseline: fixed at 224, so the baseline does
+    not move with the model's input side."""
     im = square
     if im.size != (MID, MID):
         im = im.resize((MID, MID), Image.HAMMING)

@@ -176,7 +176,9 @@ def markdown(m, pipeline=None):
         s.append(f"- {c}")
     s.append("")
     s.append("## Model\n")
-    s.append(f"- Backbone: {m['backbone']}; global-average-pooled 1280-d features.")
+    side = m.get("side", 224)
+    s.append(f"- Backbone: {m['backbone']}; input {side}×{side} (the weights were trained at 224; "
+             f"docs/leaf-model.md says why the app runs it at {side}); global-average-pooled 1280-d features.")
     s.append(f"- Head: multinomial logistic regression on standardised features (standardisation "
              f"folded into the exported Gemm), L2 weight decay λ = {m['head_fit']['lambda']} chosen by "
              f"{m['head_fit']['cv_folds']}-fold grouped CV on the training groups (balanced NLL per λ: "
@@ -237,8 +239,8 @@ def markdown(m, pipeline=None):
          pct(b["majority"]["group_balanced_accuracy"])],
         [f"colour only (λ = {b['colour']['lambda']})", pct(b["colour"]["accuracy"]), f"{b['colour']['macro_f1']:.3f}",
          pct(b["colour"]["group_balanced_accuracy"])]]))
-    s.append("\nColour-only: logistic regression (same fitting and weighting) on 9 numbers from the same 224×224 "
-             "centre square: fraction of pixels with excess green ExG = 2g−r−b > 0 (chromatic coordinates), and "
+    s.append("\nColour-only: logistic regression (same fitting and weighting) on 9 numbers from a 224×224 copy "
+             "of the same centre square: fraction of pixels with excess green ExG = 2g−r−b > 0 (chromatic coordinates), and "
              "mean and standard deviation of CIE L\\*, a\\*, b\\* and hue angle over those pixels (all pixels if < 1 % qualify).\n")
     cv = m["cross_validation"]
     s.append("## Grouped 5-fold cross-validation over all labelled photos (steadier estimate)\n")

@@ -107,7 +107,10 @@ def test_folder_trains_end_to_end(trained):
     assert head["not_sure"]["min_probability"] >= 0.5
     sess = features.session(blob)
     assert [i.name for i in sess.get_inputs()] == ["image"]
-    logits, sim = sess.run(None, {"image": np.zeros((1, 3, 224, 224), np.float32)})
+    side = manifest["input"]["side"]
+    assert side == train.DEFAULT_SIDE
+    assert sess.get_inputs()[0].shape == [1, 3, side, side]
+    logits, sim = sess.run(None, {"image": np.zeros((1, 3, side, side), np.float32)})
     assert logits.shape == (1, 3) and sim.shape == (1, 1)
     for f in ("REPORT.md", "eval/metrics.json", "eval/split.csv", "eval/test.csv"):
         assert (out / f).exists(), f
@@ -174,6 +177,18 @@ def test_thresholds_reach_target_when_possible():
     assert met and pmin >= 0.5
     answered = (probs.max(1) >= pmin) & (np.sort(probs, 1)[:, -1] - np.sort(probs, 1)[:, -2] >= mmin)
     assert answered.sum() == 9
+
+
+def test_thresholds_never_rest_on_a_handful_of_answers():
+    # Two very confident right answers out of 40; the rest are right 70 % of the time. Reaching
+    # 90 % "right when answered" would mean answering 2 images: refused, the setting must
+    # answer at least 10 %.
+    probs = np.array([[0.99, 0.005, 0.005]] * 2 + [[0.6, 0.3, 0.1]] * 38)
+    y = np.array([0] * 2 + [0] * 27 + [1] * 11)
+    pmin, mmin, met = calibrate.choose_thresholds(probs, y)
+    answered = (probs.max(1) >= pmin) & (np.sort(probs, 1)[:, -1] - np.sort(probs, 1)[:, -2] >= mmin)
+    assert not met
+    assert answered.sum() >= 4
 
 
 def test_maturity_head_needs_maturity_classes(trained, tmp_path):

@@ -19,7 +19,7 @@ use yannong_e2e::lesson_pack::{keys, quick_retries, signer};
 use yannong_e2e::proxy::FlakyProxy;
 use yannong_server::lessons::PublishedModels;
 
-fn bundled() -> PathBuf {
+fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/leaf")
 }
 
@@ -28,12 +28,12 @@ fn signed_release(version: u32, at: &Path) -> PathBuf {
     let dir = at.join(format!("release-v{version}"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut m =
-        ModelManifest::from_json(&std::fs::read(bundled().join(MANIFEST_FILE)).unwrap()).unwrap();
+        ModelManifest::from_json(&std::fs::read(shipped().join(MANIFEST_FILE)).unwrap()).unwrap();
     m.version = version;
     let manifest = serde_json::to_vec_pretty(&m).unwrap();
     std::fs::write(dir.join(SIGNATURE_FILE), signer().sign(&manifest)).unwrap();
     std::fs::write(dir.join(MANIFEST_FILE), manifest).unwrap();
-    std::fs::copy(bundled().join(&m.model_file), dir.join(&m.model_file)).unwrap();
+    std::fs::copy(shipped().join(&m.model_file), dir.join(&m.model_file)).unwrap();
     dir
 }
 
@@ -58,8 +58,11 @@ fn updater(url: String) -> ModelUpdater {
     ModelUpdater::new(&config, quick_retries()).unwrap()
 }
 
+/// The phone's shelf; its bundled model is the shipped one as version 1, so the versions in
+/// these tests count updates whatever version ships.
 fn phone_shelf(dir: &Path) -> Arc<ModelShelf> {
-    Arc::new(ModelShelf::open(&dir.join("leaf-models"), keys(), Some(bundled())).unwrap())
+    let bundled = signed_release(1, dir);
+    Arc::new(ModelShelf::open(&dir.join("leaf-models"), keys(), Some(bundled)).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
