@@ -11,8 +11,8 @@ mod fuzz;
 mod ios;
 mod kotlin;
 mod mobile;
-mod models;
 mod pipeline;
+mod pytest;
 mod swift;
 mod testpack;
 mod tools;
@@ -23,12 +23,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [flags]
 
 commands:
-  test [--skip-models] [--skip-fuzz] [--skip-kotlin] [--skip-swift] [--skip-mobile]
-       [--only=STEP]
+  test [--skip-models] [--skip-shells] [--skip-fuzz] [--skip-kotlin] [--skip-swift]
+       [--skip-mobile] [--only=STEP]
              fmt, clippy, cargo test, the model-training pytest (models/train, in
-             .venv-train), fuzz targets (30 s each), Kotlin/JVM tests, Swift checks (Linux
-             chroot), Android/iOS cross-checks; runs every step, prints a summary, fails if
-             any failed; STEP is one of fmt clippy test models fuzz kotlin swift mobile
+             .venv-train), the syntax of the Android app and iOS samples (tests/shells, in
+             .venv-shells), fuzz targets, Kotlin/JVM tests, Swift checks (Linux chroot),
+             Android/iOS cross-checks; runs every step, prints a summary, fails if any
+             failed; STEP is one of fmt clippy test models shells fuzz kotlin swift mobile
   fuzz [TARGET] [--seconds N] [--asan]
              run one fuzz target (or each) for N seconds (default 300) on stable, with
              AddressSanitizer if asked; see docs/fuzzing.md
@@ -146,6 +147,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
         "test" => Task::Test(pipeline::Flags {
             only,
             skip_models: take("--skip-models"),
+            skip_shells: take("--skip-shells"),
             skip_fuzz: take("--skip-fuzz"),
             skip_kotlin: take("--skip-kotlin"),
             skip_swift: take("--skip-swift"),
@@ -221,6 +223,7 @@ mod tests {
             parsed("test --skip-mobile --skip-swift"),
             Ok(Task::Test(pipeline::Flags {
                 skip_models: false,
+                skip_shells: false,
                 skip_fuzz: false,
                 skip_kotlin: false,
                 skip_swift: true,

@@ -4,11 +4,12 @@
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Counts, Result};
-use crate::{fuzz, kotlin, mobile, models, swift};
+use crate::{fuzz, kotlin, mobile, pytest, swift};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flags {
     pub skip_models: bool,
+    pub skip_shells: bool,
     pub skip_fuzz: bool,
     pub skip_kotlin: bool,
     pub skip_swift: bool,
@@ -18,8 +19,8 @@ pub struct Flags {
 }
 
 /// Step names, in order; `--only=` takes one of them.
-pub const STEPS: [&str; 8] = [
-    "fmt", "clippy", "test", "models", "fuzz", "kotlin", "swift", "mobile",
+pub const STEPS: [&str; 9] = [
+    "fmt", "clippy", "test", "models", "shells", "fuzz", "kotlin", "swift", "mobile",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,7 @@ type Step = fn() -> Result<Done>;
 /// Runs every step and returns whether all of them passed (skips count as passed).
 pub fn test(flags: Flags) -> bool {
     let skipped_by_flag = |skip: bool, flag: &'static str| skip.then_some(flag);
-    let steps: [(&'static str, Option<&'static str>, Step); 8] = [
+    let steps: [(&'static str, Option<&'static str>, Step); 9] = [
         ("fmt", None, fmt),
         ("clippy", None, clippy),
         ("test", None, cargo_test),
@@ -57,6 +58,11 @@ pub fn test(flags: Flags) -> bool {
             "models",
             skipped_by_flag(flags.skip_models, "--skip-models"),
             models,
+        ),
+        (
+            "shells",
+            skipped_by_flag(flags.skip_shells, "--skip-shells"),
+            shells,
         ),
         (
             "fuzz",
@@ -136,7 +142,11 @@ fn cargo_test() -> Result<Done> {
 }
 
 fn models() -> Result<Done> {
-    Ok(Done::Ok(models::test()?))
+    Ok(Done::Ok(pytest::test(&pytest::MODELS)?))
+}
+
+fn shells() -> Result<Done> {
+    Ok(Done::Ok(pytest::test(&pytest::SHELLS)?))
 }
 
 fn fuzz() -> Result<Done> {

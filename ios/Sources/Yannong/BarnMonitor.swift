@@ -195,17 +195,25 @@ import Security
 /// The platform token in the iOS Keychain: a generic password per key, readable after the
 /// first unlock (background sync and watch work while the phone is locked), never backed up
 /// to other devices.
+///
+/// An app whose Notification Service Extension should catch up or acknowledge (both need the
+/// token) passes the same `accessGroup` in both targets: a keychain group from their
+/// `keychain-access-groups` entitlement, team prefix included (`"ABCDE12345.cn.yannong.shared"`).
 public final class KeychainSecureStore: SecureStore, @unchecked Sendable {
     private let service: String
+    private let accessGroup: String?
 
-    public init(service: String = "cn.yannong.barn-platform") {
+    public init(service: String = "cn.yannong.barn-platform", accessGroup: String? = nil) {
         self.service = service
+        self.accessGroup = accessGroup
     }
 
     private func query(_ key: String) -> [String: Any] {
-        [kSecClass as String: kSecClassGenericPassword,
-         kSecAttrService as String: service,
-         kSecAttrAccount as String: key]
+        var q: [String: Any] = [kSecClass as String: kSecClassGenericPassword,
+                                kSecAttrService as String: service,
+                                kSecAttrAccount as String: key]
+        if let accessGroup { q[kSecAttrAccessGroup as String] = accessGroup }
+        return q
     }
 
     private func failure(_ status: OSStatus, _ what: String) -> YannongError {

@@ -1,11 +1,17 @@
-//! The leaf-model training pipeline's Python tests: pytest over `models/train` (every
-//! `test_*.py`, e.g. `test_train.py`; none needs the photo set in `../shared/data/leaf`).
+//! The Python test suites of `cargo xtask test`, each pytest in a venv of its own in the
+//! checkout (git-ignored), made with Python 3.11, the version the requirements pin their
+//! wheels for:
 //!
-//! They run in the training venv `.venv-train` in the checkout (git-ignored, the one
-//! models/train/README.md sets up), made with Python 3.11, the version the requirements pin
-//! their wheels for. The venv is created when missing or not 3.11, and `pip install -r
-//! requirements-dev.txt` (which includes requirements.txt) runs only when the requirements
-//! files differ from the copy stored in the venv after the last successful install.
+//! - `models`: the leaf-model training pipeline, `models/train` (every `test_*.py`; none needs
+//!   the photo set in `../shared/data/leaf`), in `.venv-train`, the venv
+//!   models/train/README.md sets up;
+//! - `shells`: what of the Android app and the iOS samples cannot be compiled here (no Android
+//!   SDK, no Apple SDKs): Kotlin and Swift parsed with tree-sitter, manifests and property
+//!   lists read as XML, `tests/shells`, in `.venv-shells`.
+//!
+//! A venv is created when missing or not 3.11, and `pip install -r <install>` runs only when
+//! the requirements files differ from the copy stored in the venv after the last successful
+//! install.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -20,28 +26,54 @@ const PYTHON: &str = "python3.11";
 const SYSTEM_PYTHON: &str = "/usr/bin/python3.11";
 /// Debian packages providing it; `-venv` brings ensurepip, without which `-m venv` fails.
 const APT_PACKAGES: &[&str] = &["python3.11", "python3.11-venv"];
-/// The venv, relative to the workspace root (git-ignored: `/.venv-train/`).
-const VENV: &str = ".venv-train";
-const REQUIREMENTS: &str = "models/train/requirements.txt";
-/// Includes [`REQUIREMENTS`] (`-r requirements.txt`) and adds pytest.
-const REQUIREMENTS_DEV: &str = "models/train/requirements-dev.txt";
-/// Inside the venv: the requirements as of the last successful `pip install`.
+/// Inside a venv: the requirements as of the last successful `pip install`.
 const STAMP: &str = "xtask-requirements.txt";
-/// Every `test_*.py` in it (pytest discovery), so a new test file runs without a change here.
-const TESTS: &str = "models/train";
 
-/// The models step of `cargo xtask test`: returns `N passed, N failed` (and `; N skipped`).
-pub fn test() -> Result<String> {
+/// One pytest suite and where it runs; paths are relative to the workspace root.
+pub struct Suite {
+    /// The venv (git-ignored).
+    venv: &'static str,
+    /// Every requirements file the install reads; a change to any of them reinstalls.
+    requirements: &'static [&'static str],
+    /// The one given to `pip install -r` (it includes the others).
+    install: &'static str,
+    /// Every `test_*.py` in it (pytest discovery), so a new test file runs without a change here.
+    tests: &'static str,
+    /// The `cargo xtask test` flag that skips the suite, for error messages.
+    skip_flag: &'static str,
+}
+
+pub const MODELS: Suite = Suite {
+    venv: ".venv-train",
+    requirements: &[
+        "models/train/requirements.txt",
+        "models/train/requirements-dev.txt",
+    ],
+    install: "models/train/requirements-dev.txt",
+    tests: "models/train",
+    skip_flag: "--skip-models",
+};
+
+pub const SHELLS: Suite = Suite {
+    venv: ".venv-shells",
+    requirements: &["tests/shells/requirements.txt"],
+    install: "tests/shells/requirements.txt",
+    tests: "tests/shells",
+    skip_flag: "--skip-shells",
+};
+
+/// Runs the suite: returns `N passed, N failed` (and `; N skipped`).
+pub fn test(suite: &Suite) -> Result<String> {
     let root = cmd::root();
-    let venv = root.join(VENV);
-    let python = ensure_venv(&venv)?;
-    ensure_requirements(&venv, &python)?;
+    let venv = root.join(suite.venv);
+    let python = ensure_venv(&venv, suite)?;
+    ensure_requirements(&venv, &python, suite)?;
     let counts = run_pytest(
         cmd::command(&python)
             .args(["-m", "pytest", "-q", "-rfEs", "--color=no", "-p"])
             // No .pytest_cache in the checkout.
             .arg("no:cacheprovider")
-            .arg(TESTS),
+            .arg(suite.tests),
     )?;
     let mut note = Counts {
         passed: counts.passed,
@@ -56,7 +88,7 @@ pub fn test() -> Result<String> {
 
 /// A Python 3.11 that can make venvs: `python3.11` on PATH, else Debian's, installed with
 /// apt if missing.
-fn system_python() -> Result<PathBuf> {
+fn system_python(suite: &Suite) -> Result<PathBuf> {
     let works = |python: &str| {
         cmd::succeeds(cmd::command(python).args(["-c", "import ensurepip, venv"]))
             .then(|| PathBuf::from(python))
@@ -70,14 +102,15 @@ fn system_python() -> Result<PathBuf> {
         .ok_or_else(|| {
             format!(
                 "no {PYTHON} with the venv module (Debian: apt-get install {}); \
-             or pass --skip-models",
-                APT_PACKAGES.join(" ")
+             or pass {}",
+                APT_PACKAGES.join(" "),
+                suite.skip_flag
             )
         })
 }
 
 /// Reuses `venv` if its Python is 3.11 and runs, else makes it afresh; returns its python.
-fn ensure_venv(venv: &Path) -> Result<PathBuf> {
+fn ensure_venv(venv: &Path, suite: &Suite) -> Result<PathBuf> {
     let python = venv.join("bin/python");
     let is_311 = "import sys; sys.exit(sys.version_info[:2] != (3, 11))";
     if cmd::succeeds(cmd::command(&python).args(["-c", is_311])) {
@@ -91,24 +124,27 @@ fn ensure_venv(venv: &Path) -> Result<PathBuf> {
         std::fs::remove_dir_all(venv).context(format!("removing {}", venv.display()))?;
     }
     cmd::run(
-        cmd::command(system_python()?)
+        cmd::command(system_python(suite)?)
             .args(["-m", "venv"])
             .arg(venv),
     )?;
     Ok(python)
 }
 
-/// `pip install -r requirements-dev.txt` unless the venv's stamp holds the same requirements.
-fn ensure_requirements(venv: &Path, python: &Path) -> Result {
+/// `pip install -r <install>` unless the venv's stamp holds the same requirements.
+fn ensure_requirements(venv: &Path, python: &Path, suite: &Suite) -> Result {
     let root = cmd::root();
     let mut wanted = String::new();
-    for file in [REQUIREMENTS, REQUIREMENTS_DEV] {
+    for file in suite.requirements {
         let text = std::fs::read_to_string(root.join(file)).context(format!("reading {file}"))?;
         wanted.push_str(&format!("# {file}\n{text}\n"));
     }
     let stamp = venv.join(STAMP);
     if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) {
-        println!("{VENV}: requirements unchanged since the last install");
+        println!(
+            "{}: requirements unchanged since the last install",
+            suite.venv
+        );
         return Ok(());
     }
     // A failed install leaves no stamp, so the next run tries again.
@@ -118,7 +154,7 @@ fn ensure_requirements(venv: &Path, python: &Path) -> Result {
     cmd::run(
         cmd::command(python)
             .args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
-            .arg(REQUIREMENTS_DEV),
+            .arg(suite.install),
     )
     .map_err(|e| format!("{e}; are wheels of every pinned version published for Python 3.11?"))?;
     std::fs::write(&stamp, wanted).context(format!("writing {}", stamp.display()))
