@@ -15,9 +15,18 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
+        // Push SDKs of the sample app (app/): Huawei's and Honor's own repositories, each
+        // asked only for its vendor's groups, so nothing else can be resolved from them.
+        maven("https://developer.huawei.com/repo/") {
+            content { includeGroupByRegex("com\\.huawei\\..*") }
+        }
+        maven("https://developer.hihonor.com/repo/") {
+            content { includeGroupByRegex("com\\.hihonor\\..*") }
+        }
     }
 }
 
 rootProject.name = "yannong-android"
 
 include(":core")
+include(":app")
