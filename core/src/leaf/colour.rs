@@ -122,7 +122,24 @@ impl ColourFeatures {
 
 /// `None` when no pixel is leaf.
 pub fn features(img: &RgbImage, mask: &LeafMask) -> Option<ColourFeatures> {
-    let labs: Vec<[f32; 3]> = img.pixels().map(srgb_to_lab).collect();
+    // L*a*b* (a cube root per channel) only where it is read: leaf pixels here, the leaf
+    // region (`near` or `enclosed`) in `vein_contrast`; the background stays zero.
+    let labs: Vec<[f32; 3]> = img
+        .pixels()
+        .enumerate()
+        .map(|(i, p)| {
+            if mask.leaf[i] || mask.near[i] || mask.enclosed[i] {
+                srgb_to_lab(p)
+            } else {
+                [0.0; 3]
+            }
+        })
+        .collect();
+    features_from(img, mask, &labs)
+}
+
+/// The features given every pixel's L*a*b* (only leaf and leaf-region pixels are read).
+fn features_from(img: &RgbImage, mask: &LeafMask, labs: &[[f32; 3]]) -> Option<ColourFeatures> {
     let (mut sum, mut n) = ([0f64; 3], 0u32);
     let (mut yellow, mut yellow_green, mut green) = (0u32, 0u32, 0u32);
     for (lab, _) in labs.iter().zip(&mask.leaf).filter(|(_, l)| **l) {
@@ -151,7 +168,7 @@ pub fn features(img: &RgbImage, mask: &LeafMask) -> Option<ColourFeatures> {
         yellow_fraction: yellow as f32 / n as f32,
         yellow_green_fraction: yellow_green as f32 / n as f32,
         green_fraction: green as f32 / n as f32,
-        vein: vein_contrast(img, mask, &labs),
+        vein: vein_contrast(img, mask, labs),
     })
 }
 
@@ -231,6 +248,32 @@ mod tests {
             t *= 1.000_1;
         }
         assert!(worst < 4.0 * f32::EPSILON, "relative error {worst}");
+    }
+
+    #[test]
+    fn background_lab_is_never_read() {
+        // A leaf with veins and glare on a varied background; features computed from every
+        // pixel's L*a*b* must equal those that skip the background.
+        let (w, h) = (96u32, 80u32);
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let inside = (x as i32 - 48).pow(2) * 4 + (y as i32 - 40).pow(2) * 9 < 40 * 40 * 4;
+                data.extend_from_slice(&match (inside, x % 11 == 0, (x + y) % 17 == 0) {
+                    (true, true, _) => [200, 205, 150],
+                    (true, _, true) => [250, 250, 248],
+                    (true, _, _) => [120 + (y % 30) as u8, 150, 60],
+                    (false, _, _) => [(x * 2) as u8, (y * 3) as u8, 90],
+                });
+            }
+        }
+        let img = RgbImage::from_raw(w, h, data).unwrap();
+        let mask = crate::leaf::segment(&img, &Default::default());
+        assert!(mask.leaf_count() > 500 && mask.leaf_count() < (w * h) as usize - 500);
+        let every: Vec<[f32; 3]> = img.pixels().map(srgb_to_lab).collect();
+        let skipped = features(&img, &mask).expect("leaf");
+        assert_eq!(Some(skipped), features_from(&img, &mask, &every));
+        assert!(skipped.vein.is_some(), "the vein branch ran");
     }
 
     fn close(got: [f32; 3], want: [f32; 3]) {
