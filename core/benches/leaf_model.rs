@@ -38,6 +38,10 @@ use yannong_core::leaf::{
     features, frame_to_tensor, measure, prepare, render, segment,
 };
 
+// The photo locator and the NV21 conversion the leaf tests use.
+#[path = "../tests/leaf_support/mod.rs"]
+mod leaf_support;
+
 const W: usize = 1920;
 const H: usize = 1080;
 const ROI: f32 = 0.8;
@@ -46,56 +50,9 @@ fn model_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/leaf")
 }
 
-/// Same search as `core/tests/leaf_support` (`data_dir`).
-fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("YANNONG_LEAF_DATA") {
-        return PathBuf::from(dir);
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/leaf");
-    let workplace = PathBuf::from("/work/shared/data/leaf");
-    if !beside.join("manifest.csv").is_file() && workplace.join("manifest.csv").is_file() {
-        return workplace;
-    }
-    beside
-}
-
 /// The fixed input both tract and onnxruntime get: `x[i] = sin(i·0.001)`, computed in f64.
 fn sine_tensor(len: usize) -> Vec<f32> {
     (0..len).map(|i| (i as f64 * 0.001).sin() as f32).collect()
-}
-
-/// Full-range BT.601 (JFIF, what Android cameras produce) NV21 of an RGB image; chroma is the
-/// mean of each 2×2 block.
-fn rgb_to_nv21(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
-    let mut out = vec![0u8; w * h * 3 / 2];
-    let px = |x: usize, y: usize| {
-        let i = (y * w + x) * 3;
-        [rgb[i], rgb[i + 1], rgb[i + 2]].map(f32::from)
-    };
-    for y in 0..h {
-        for x in 0..w {
-            let [r, g, b] = px(x, y);
-            out[y * w + x] = (0.299 * r + 0.587 * g + 0.114 * b)
-                .round()
-                .clamp(0.0, 255.0) as u8;
-        }
-    }
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let mut s = [0f32; 3];
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let p = px(x + dx, y + dy);
-                s.iter_mut().zip(p).for_each(|(s, p)| *s += p / 4.0);
-            }
-            let [r, g, b] = s;
-            let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
-            let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
-            let o = w * h + (y / 2) * w + x;
-            out[o] = cr.round().clamp(0.0, 255.0) as u8; // V first: NV21
-            out[o + 1] = cb.round().clamp(0.0, 255.0) as u8;
-        }
-    }
-    out
 }
 
 /// The leaf-ish synthetic scene of `leaf_prepare`: green gradient, veins, texture.
@@ -128,7 +85,7 @@ fn nv21_frame(data: &[u8]) -> Frame<'_> {
 /// The 1080p NV21 frame and where it came from: the first `healthy` development photo (then
 /// any other) on which the check passes the gate and runs the model.
 fn test_frame(checker: &LeafChecker) -> (Vec<u8>, String) {
-    let dir = data_dir();
+    let dir = leaf_support::data_dir();
     let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.csv")) else {
         return (
             synthetic_nv21(),
@@ -154,7 +111,7 @@ fn test_frame(checker: &LeafChecker) -> (Vec<u8>, String) {
         let img = img
             .resize_to_fill(W as u32, H as u32, image::imageops::FilterType::Triangle)
             .to_rgb8();
-        let nv21 = rgb_to_nv21(img.as_raw(), W, H);
+        let nv21 = leaf_support::to_nv21(&img);
         let Ok(answer) = checker.check(&nv21_frame(&nv21), &opts, &Cancel::new(false)) else {
             continue;
         };
