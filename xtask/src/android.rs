@@ -52,12 +52,18 @@ pub fn build() -> Result {
     for (abi, _) in ABIS {
         ndk_build.args(["-t", abi]);
     }
+    // `rustc --crate-type cdylib`: the crate also declares `lib` (for its tests and
+    // uniffi-bindgen), and building that rlib alongside leaves the .so 3.3 MB larger
+    // (docs/size.md). cargo-ndk passes the subcommand through and copies any cdylib artifact.
     ndk_build.arg("-o").arg(root.join(JNI_LIBS)).args([
-        "build",
+        "rustc",
         "--profile",
         "mobile",
         "-p",
         "yannong-ffi",
+        "--lib",
+        "--crate-type",
+        "cdylib",
     ]);
     cmd::run(&mut ndk_build)?;
     println!("Android libraries in {JNI_LIBS}/<abi>/libyannong_ffi.so");
