@@ -239,16 +239,6 @@ class LeafCheckerTest {
 
 // Test data
 
-/** The repository root: the working directory `cargo xtask test` runs in, or an ancestor. */
-private fun repoRoot(): File {
-    var dir: File? = File("").absoluteFile
-    while (dir != null) {
-        if (File(dir, "models/leaf/manifest.json").isFile) return dir
-        dir = dir.parentFile
-    }
-    throw AssertionError("models/leaf not found above ${File("").absolutePath}")
-}
-
 private fun modelDir(): File = File(repoRoot(), "models/leaf")
 
 private fun dataDir(): File {

@@ -192,7 +192,7 @@ class ReadmeExamplesTest {
         val jpeg = ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
         val shown = mutableListOf<String>()
         readmeLeafCheck(
-            client, repoRootForReadme(),                    // its models/leaf is the shipped model
+            client, repoRoot(),                             // its models/leaf is the shipped model
             direct(w * h, 120), direct(w * h / 4, 100), direct(w * h / 4, 140), w, h,
             w, w / 2, 1, 90,
             direct(w * h * 3 / 2, 120), jpeg,
@@ -248,14 +248,4 @@ class ReadmeExamplesTest {
             System.getProperty(name)?.takeIf { it.isNotBlank() }
                 ?: throw AssertionError("system property $name is not set; run through `cargo xtask test`")
     }
-}
-
-/** The repository root: the working directory `cargo xtask test` runs in, or an ancestor. */
-private fun repoRootForReadme(): File {
-    var dir: File? = File("").absoluteFile
-    while (dir != null) {
-        if (File(dir, "models/leaf/manifest.json").isFile) return dir
-        dir = dir.parentFile
-    }
-    throw AssertionError("models/leaf not found above ${File("").absolutePath}")
 }

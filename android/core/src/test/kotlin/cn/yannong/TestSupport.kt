@@ -22,6 +22,16 @@ internal fun coTest(block: suspend CoroutineScope.() -> Unit): Unit = runBlockin
 
 internal fun tempDir(): File = Files.createTempDirectory("yannong-test").toFile()
 
+/** The repository root: the working directory `cargo xtask test` runs in, or an ancestor. */
+internal fun repoRoot(): File {
+    var dir: File? = File("").absoluteFile
+    while (dir != null) {
+        if (File(dir, "models/leaf/manifest.json").isFile) return dir
+        dir = dir.parentFile
+    }
+    throw AssertionError("models/leaf not found above ${File("").absolutePath}")
+}
+
 /** A client on a fresh database in a temporary directory, deleted afterwards. */
 internal suspend fun <T> withClient(
     locale: Locale = Locale.ENGLISH,
