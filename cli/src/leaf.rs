@@ -55,7 +55,7 @@ pub enum LeafCommand {
 
 #[derive(clap::Args, Clone)]
 pub struct CheckArgs {
-    /// Model folder (manifest.json + ONNX file).
+    /// Model folder (manifest.json + the model file it names).
     #[arg(long, default_value = DEFAULT_MODEL)]
     model: PathBuf,
     /// Check with the colour rule only, without a model.

@@ -10,8 +10,8 @@
 //! so the model runs. Without the photos a synthetic leaf-like frame is used and said so.
 //!
 //! After the criterion groups a report (stderr) times the same things in interleaved rounds
-//! and gives the ratios: nv21→tensor / memcpy, and tract built three ways (the runner's
-//! declutter + optimise, declutter only, typed only) on one fixed tensor, `x[i] =
+//! and gives the ratios: nv21→tensor / memcpy, and tract built two ways (the runner's
+//! declutter + optimise, declutter only) on one fixed tensor, `x[i] =
 //! sin(i·0.001)` — the tensor `models/bench/compare_onnxruntime.py` feeds onnxruntime, which
 //! runs this bench with `LEAF_BENCH_REPORT=inference` (report only, inference part only) and
 //! `LEAF_BENCH_ORT_US=<its median>` to get tract/onnxruntime from one run. The lines
@@ -28,8 +28,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use tract_onnx::prelude::*;
-use tract_onnx::tract_core::internal::{EvalContext, OpState};
+use tract_nnef::prelude::*;
+use tract_nnef::tract_core::internal::{EvalContext, OpState};
 use yannong_core::cancel::Cancel;
 use yannong_core::leaf::history::thumbnail;
 use yannong_core::leaf::model::{LeafModel, ModelManifest};
@@ -138,21 +138,15 @@ type Plan = Arc<TypedRunnableModel>;
 enum Build {
     /// `into_optimized`: declutter + codegen (what `LeafModel::load` does).
     Optimized,
-    /// `into_typed` + `into_decluttered`, no codegen.
+    /// `into_decluttered` only, no codegen: the NNEF graph as training wrote it (decluttered
+    /// there), run with tract's generic operators.
     Decluttered,
-    /// `into_typed` only.
-    Typed,
 }
 
-/// The runner's steps (`core/src/leaf/model/runner.rs`: fixed input fact, the manifest's
-/// outputs in order), ending in `build`.
-fn plan(manifest: &ModelManifest, onnx: &[u8], build: Build) -> Plan {
-    let side = manifest.input.side as usize;
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut &onnx[..])
-        .unwrap()
-        .with_input_fact(0, f32::fact([1, 3, side, side]).into())
-        .unwrap();
+/// The runner's steps (`core/src/leaf/model/runner.rs`: the manifest's outputs in order),
+/// ending in `build`.
+fn plan(manifest: &ModelManifest, bytes: &[u8], build: Build) -> Plan {
+    let mut model = tract_nnef::nnef().model_for_read(&mut &bytes[..]).unwrap();
     let outlets: Vec<OutletId> = manifest
         .heads
         .iter()
@@ -163,8 +157,7 @@ fn plan(manifest: &ModelManifest, onnx: &[u8], build: Build) -> Plan {
     model.select_output_outlets(&outlets).unwrap();
     let typed = match build {
         Build::Optimized => model.into_optimized(),
-        Build::Decluttered => model.into_typed().and_then(|m| m.into_decluttered()),
-        Build::Typed => model.into_typed(),
+        Build::Decluttered => model.into_decluttered(),
     };
     typed.unwrap().into_runnable().unwrap()
 }
@@ -209,7 +202,7 @@ fn threads() -> usize {
 struct Setup {
     model: Arc<LeafModel>,
     spec: TensorSpec,
-    onnx: Vec<u8>,
+    model_bytes: Vec<u8>,
     checker: LeafChecker,
     nv21: Vec<u8>,
     source: String,
@@ -220,7 +213,7 @@ impl Setup {
     fn new() -> Setup {
         let model = Arc::new(LeafModel::load(&model_dir()).unwrap());
         let spec = model.tensor_spec();
-        let onnx = std::fs::read(model_dir().join(&model.manifest().model_file)).unwrap();
+        let model_bytes = std::fs::read(model_dir().join(&model.manifest().model_file)).unwrap();
         let checker = LeafChecker::new(Some(model.clone()));
         let (nv21, source) = test_frame(&checker);
         eprintln!("leaf_model: frame: {source}");
@@ -228,7 +221,7 @@ impl Setup {
             sine: sine_tensor(spec.len()),
             model,
             spec,
-            onnx,
+            model_bytes,
             checker,
             nv21,
             source,
@@ -369,17 +362,17 @@ fn check_stages(s: &Setup, frame: &Frame<'_>, opts: &CheckOptions) {
     }
 }
 
-/// tract built three ways on the sine tensor, interleaved; with `LEAF_BENCH_ORT_US`, the
+/// tract built two ways on the sine tensor, interleaved; with `LEAF_BENCH_ORT_US`, the
 /// ratio to onnxruntime.
 fn report_inference(s: &Setup) {
     let manifest = s.model.manifest();
     let side = manifest.input.side as usize;
-    let builds = [Build::Optimized, Build::Decluttered, Build::Typed];
+    let builds = [Build::Optimized, Build::Decluttered];
     let plans: Vec<(Build, Plan, Duration)> = builds
         .into_iter()
         .map(|b| {
             let t = Instant::now();
-            let p = plan(manifest, &s.onnx, b);
+            let p = plan(manifest, &s.model_bytes, b);
             (b, p, t.elapsed())
         })
         .collect();
@@ -475,7 +468,7 @@ fn op_profile(plan: &Plan, x: &[f32], side: usize, runner: Duration) {
                  node: &TypedNode,
                  inputs: TVec<TValue>| {
                     let t = Instant::now();
-                    let out = tract_onnx::tract_core::plan::eval(ctx, st, node, inputs);
+                    let out = tract_core::plan::eval(ctx, st, node, inputs);
                     let e = by_op.entry(node.op().name().to_string()).or_default();
                     e.0 += t.elapsed();
                     e.1 += 1;

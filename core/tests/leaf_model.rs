@@ -50,7 +50,7 @@ fn first_photo(label: &str) -> PathBuf {
 }
 
 fn copy_model(to: &Path) {
-    for f in [MANIFEST_FILE, "leaf.onnx"] {
+    for f in [MANIFEST_FILE, "leaf.nnef.tar"] {
         std::fs::copy(model_dir().join(f), to.join(f)).expect("copy");
     }
 }
@@ -70,22 +70,22 @@ fn shipped_manifest_declares_the_disease_head_and_loads() {
 fn a_changed_or_truncated_model_file_is_refused_before_use() {
     let dir = tempfile::tempdir().unwrap();
     copy_model(dir.path());
-    let onnx = dir.path().join("leaf.onnx");
-    let mut bytes = std::fs::read(&onnx).unwrap();
+    let model = dir.path().join("leaf.nnef.tar");
+    let mut bytes = std::fs::read(&model).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x40;
-    std::fs::write(&onnx, &bytes).unwrap();
+    std::fs::write(&model, &bytes).unwrap();
     assert!(matches!(
         LeafModel::load(dir.path()),
         Err(ModelError::Integrity(_))
     ));
     bytes.truncate(1000);
-    std::fs::write(&onnx, &bytes).unwrap();
+    std::fs::write(&model, &bytes).unwrap();
     assert!(matches!(
         LeafModel::load(dir.path()),
         Err(ModelError::Integrity(_))
     ));
-    std::fs::remove_file(&onnx).unwrap();
+    std::fs::remove_file(&model).unwrap();
     assert!(matches!(
         LeafModel::load(dir.path()),
         Err(ModelError::Io(_))
@@ -96,18 +96,67 @@ fn a_changed_or_truncated_model_file_is_refused_before_use() {
 fn garbage_that_matches_its_manifest_is_a_model_error_not_a_panic() {
     let manifest_bytes = std::fs::read(model_dir().join(MANIFEST_FILE)).unwrap();
     let mut manifest = ModelManifest::from_json(&manifest_bytes).unwrap();
-    let onnx = std::fs::read(model_dir().join("leaf.onnx")).unwrap();
-    for bad in [&b"not onnx at all"[..], &onnx[..onnx.len() / 3]] {
+    let model = std::fs::read(model_dir().join("leaf.nnef.tar")).unwrap();
+    for bad in [&b"not a model at all"[..], &model[..model.len() / 3]] {
         manifest.size = bad.len() as u64;
         manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bad));
         let err = LeafModel::from_parts(manifest.clone(), bad).expect_err("refused");
         assert!(matches!(err, ModelError::Model(_)), "{err}");
     }
-    // Real model, manifest naming an output it does not have.
+    // Real model, manifest naming an output it does not have, or another input size.
     let mut wrong = ModelManifest::from_json(&manifest_bytes).unwrap();
     wrong.heads[0].output = "maturity_logits".into();
-    let err = LeafModel::from_parts(wrong, &onnx).expect_err("refused");
+    let err = LeafModel::from_parts(wrong, &model).expect_err("refused");
     assert!(err.to_string().contains("no output named"), "{err}");
+    let mut wrong = ModelManifest::from_json(&manifest_bytes).unwrap();
+    wrong.input.side = 224;
+    let err = LeafModel::from_parts(wrong, &model).expect_err("refused");
+    assert!(err.to_string().contains("the manifest says"), "{err}");
+}
+
+/// A one-file NNEF tar holding `graph`.
+fn nnef_tar(graph: &str) -> Vec<u8> {
+    let mut ar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_ustar();
+    header.set_size(graph.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    ar.append_data(&mut header, "graph.nnef", graph.as_bytes())
+        .unwrap();
+    ar.into_inner().unwrap()
+}
+
+#[test]
+fn a_graph_tract_panics_on_is_a_model_error() {
+    // What tract 0.23.9 writes for this model without its tract_core extension: the properties
+    // fragment names a value it never defines, and tract's reader panics on it.
+    let graph = r#"version 1.0;
+
+fragment tract_core_properties(
+) -> (properties: (string, tensor<scalar>)[])
+{
+  properties = [("onnx.ir_version", onnx_ir_version)];
+}
+
+graph network(image) -> (disease_logits) {
+  image = external(shape = [1, 3, 192, 192]);
+  disease_logits = add(image, image);
+}
+"#;
+    let bytes = nnef_tar(graph);
+    let mut manifest =
+        ModelManifest::from_json(&std::fs::read(model_dir().join(MANIFEST_FILE)).unwrap()).unwrap();
+    manifest.in_scope = None;
+    manifest.size = bytes.len() as u64;
+    manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let err = LeafModel::from_parts(manifest.clone(), &bytes).expect_err("refused");
+    assert!(matches!(err, ModelError::Model(_)), "{err}");
+    assert!(err.to_string().contains("tract failed"), "{err}");
+    // The same graph without the broken fragment is read, so the panic was the cause.
+    let fine = nnef_tar(&graph.replace("onnx_ir_version", "1"));
+    manifest.size = fine.len() as u64;
+    manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&fine));
+    assert!(LeafModel::from_parts(manifest, &fine).is_ok());
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn bundled_v1(dir: &Path) -> PathBuf {
         std::fs::create_dir_all(&to).unwrap();
         let (manifest, _, _) = release(1, &signer(7), &to);
         std::fs::write(to.join(MANIFEST_FILE), manifest).unwrap();
-        std::fs::rename(to.join("download-v1.onnx"), to.join("leaf.onnx")).unwrap();
+        std::fs::rename(to.join("download-v1.nnef.tar"), to.join("leaf.nnef.tar")).unwrap();
     }
     to
 }
@@ -39,9 +39,9 @@ fn release(version: u32, by: &PackSigner, dir: &Path) -> (Vec<u8>, Vec<u8>, Path
     m.version = version;
     let manifest = serde_json::to_vec_pretty(&m).unwrap();
     let signature = by.sign(&manifest);
-    let onnx = dir.join(format!("download-v{version}.onnx"));
-    std::fs::copy(shipped().join("leaf.onnx"), &onnx).unwrap();
-    (manifest, signature, onnx)
+    let model = dir.join(format!("download-v{version}.nnef.tar"));
+    std::fs::copy(shipped().join("leaf.nnef.tar"), &model).unwrap();
+    (manifest, signature, model)
 }
 
 fn shelf(root: &Path) -> ModelShelf {
@@ -118,9 +118,9 @@ fn untrusted_tampered_old_or_mismatched_updates_change_nothing() {
     assert!(err.to_string().contains("not newer"), "{err}");
 
     let (m, s, f) = release(6, &signer(7), tmp.path());
-    let mut onnx = std::fs::read(&f).unwrap();
-    onnx[1000] ^= 1;
-    std::fs::write(&f, &onnx).unwrap();
+    let mut model = std::fs::read(&f).unwrap();
+    model[1000] ^= 1;
+    std::fs::write(&f, &model).unwrap();
     assert!(matches!(
         shelf.install(&m, &s, &f),
         Err(ModelError::Integrity(_))
@@ -147,19 +147,19 @@ fn a_damaged_install_falls_back_and_leftovers_are_swept() {
         shelf.install(&m, &s, &f).unwrap();
     }
     // Storage damaged the active copy: the check keeps working on the previous one.
-    let onnx = root.join("v3/leaf.onnx");
-    let mut bytes = std::fs::read(&onnx).unwrap();
+    let model = root.join("v3/leaf.nnef.tar");
+    let mut bytes = std::fs::read(&model).unwrap();
     bytes.truncate(bytes.len() / 2);
-    std::fs::write(&onnx, bytes).unwrap();
+    std::fs::write(&model, bytes).unwrap();
     let (model, used) = shelf.load().unwrap();
     assert_eq!((model.manifest().version, used.version), (2, 2));
     // … and without it, on the bundled model.
-    std::fs::remove_file(root.join("v2/leaf.onnx")).unwrap();
+    std::fs::remove_file(root.join("v2/leaf.nnef.tar")).unwrap();
     assert_eq!(shelf.load().unwrap().1.source, ModelSource::Bundled);
 
     // An install killed before its switch leaves a staging folder: swept, pointer untouched.
     std::fs::create_dir_all(root.join(".staging-v9")).unwrap();
-    std::fs::write(root.join(".staging-v9/leaf.onnx"), b"half").unwrap();
+    std::fs::write(root.join(".staging-v9/leaf.nnef.tar"), b"half").unwrap();
     std::fs::create_dir_all(root.join("v8")).unwrap();
     drop(shelf);
     let shelf = self::shelf(&root);

@@ -19,6 +19,7 @@ Needs numpy and onnxruntime (models/bench/README.md).
 """
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -104,8 +105,12 @@ def main():
         print("$", " ".join(build), flush=True)
         subprocess.run(build, cwd=ROOT, check=True, capture_output=True)
 
+    # onnxruntime reads the ONNX file the app's NNEF file was made from (models/train/to_nnef.py).
+    onnx = MODEL_DIR / "leaf.onnx"
+    if hashlib.sha256(onnx.read_bytes()).hexdigest() != manifest["training"]["onnx_sha256"]:
+        raise SystemExit(f"{onnx} is not the file the shipped model was made from")
     t = time.perf_counter()
-    sess = ort_session(MODEL_DIR / manifest["model_file"])
+    sess = ort_session(onnx)
     load_ms = (time.perf_counter() - t) * 1e3
     ort_out = sess.run(outputs, feed)
     first = time_ort(sess, feed, outputs, args.runs, args.warmup)

@@ -164,7 +164,8 @@ def markdown(m, pipeline=None):
     cfg = m["manifest_values"]
     s = []
     s.append(f"# Leaf-check model — `{m['name']}` v{m['version']} ({m['head']} head)\n")
-    s.append(f"`leaf.onnx` sha256 `{m['sha256']}`, {m['size']:,} bytes. "
+    s.append(f"`leaf.nnef.tar` (what the app runs) sha256 `{m['sha256']}`, {m['size']:,} bytes; made "
+             f"by tract from `leaf.onnx` sha256 `{m['onnx_sha256']}`, {m['onnx_size']:,} bytes. "
              f"Trained with `{m['command']}` (seed {m['seed']}).\n")
     s.append("## Read this first\n")
     s.append("- All numbers below come from the development data set only. The test split "
@@ -281,7 +282,7 @@ def markdown(m, pipeline=None):
         s.append(_table(["result", "photos"], [[k, v] for k, v in u["verdicts"].items()]))
         s.append("")
     s.append("## Reproduce\n")
-    s.append(f"```\n{m['command']}\n```\nSee `models/train/README.md`. Same inputs and seed give a byte-identical `leaf.onnx`.\n")
+    s.append(f"```\n{m['command']}\n```\nSee `models/train/README.md`. Same inputs and seed give byte-identical `leaf.onnx` and `leaf.nnef.tar`.\n")
     return "\n".join(s)
 
 

@@ -18,6 +18,7 @@ import calibrate  # noqa: E402
 import data  # noqa: E402
 import features  # noqa: E402
 import preprocess as pp  # noqa: E402
+import to_nnef  # noqa: E402
 import train  # noqa: E402
 import weights  # noqa: E402
 
@@ -94,10 +95,13 @@ def trained(tmp_path_factory):
 def test_folder_trains_end_to_end(trained):
     _, out, manifest = trained
     blob = (out / "leaf.onnx").read_bytes()
+    shipped = (out / "leaf.nnef.tar").read_bytes()
     on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
-    assert manifest["sha256"] == hashlib.sha256(blob).hexdigest()
-    assert manifest["size"] == len(blob)
+    assert manifest["format"] == 2 and manifest["model_file"] == "leaf.nnef.tar"
+    assert manifest["sha256"] == hashlib.sha256(shipped).hexdigest()
+    assert manifest["size"] == len(shipped)
+    assert manifest["training"]["onnx_sha256"] == hashlib.sha256(blob).hexdigest()
     assert set(manifest) == {"format", "name", "version", "created", "model_file", "size", "sha256",
                              "input", "heads", "in_scope", "training"}
     head = manifest["heads"][0]
@@ -110,8 +114,13 @@ def test_folder_trains_end_to_end(trained):
     side = manifest["input"]["side"]
     assert side == train.DEFAULT_SIDE
     assert sess.get_inputs()[0].shape == [1, 3, side, side]
-    logits, sim = sess.run(None, {"image": np.zeros((1, 3, side, side), np.float32)})
+    x = np.random.default_rng(3).normal(0, 1, (1, 3, side, side)).astype(np.float32)
+    logits, sim = sess.run(None, {"image": x})
     assert logits.shape == (1, 3) and sim.shape == (1, 1)
+    # The app's file (tract, NNEF) answers as the ONNX file does in onnxruntime.
+    n_logits, n_sim = to_nnef.runner(shipped)(x)
+    assert np.abs(n_logits - logits).max() < 1e-4 and np.abs(n_sim - sim).max() < 1e-4
+    assert to_nnef.convert(str(out / "leaf.onnx")) == shipped  # deterministic conversion
     for f in ("REPORT.md", "eval/metrics.json", "eval/split.csv", "eval/test.csv"):
         assert (out / f).exists(), f
 

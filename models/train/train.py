@@ -29,6 +29,7 @@ import features  # noqa: E402
 import head as head_mod  # noqa: E402
 import preprocess as pp  # noqa: E402
 import report  # noqa: E402
+import to_nnef  # noqa: E402
 import weights  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -178,36 +179,47 @@ def main(argv=None):
     onnx_path = os.path.join(out, "leaf.onnx")
     with open(onnx_path, "wb") as f:
         f.write(blob)
-    sha = hashlib.sha256(blob).hexdigest()
     sess = features.session(blob)
+    # What the app runs: the same graph as NNEF for tract (to_nnef.py).
+    shipped = to_nnef.convert(onnx_path)
+    run_nnef = to_nnef.runner(shipped)
+    with open(os.path.join(out, to_nnef.FILE), "wb") as f:
+        f.write(shipped)
+    sha = hashlib.sha256(shipped).hexdigest()
 
     def run_full(square):
         lo, si = sess.run(None, {"image": pp.to_input(square, args.side)})
         return lo[0].astype(np.float64), float(si[0, 0])
 
-    # The shipped file must agree with the numpy head it was made from.
-    worst_l = worst_s = 0.0
+    # Both files must agree with the numpy head they were made from, and with each other.
+    worst_l = worst_s = worst_n = 0.0
     te_logits, te_sim = [], []
     for its, X, keep in ((by_side["validation"], va_X, False), (by_side["test"], te_X, True)):
         ref_l, ref_s = h.logits(X), head_mod.similarity(C, X)
         for j, it in enumerate(its):
-            lo, si = run_full(pp.centre_square(pp.open_rgb(it.path)))
+            x = pp.to_input(pp.centre_square(pp.open_rgb(it.path)), args.side)
+            lo, si = sess.run(None, {"image": x})
+            worst_n = max([worst_n] + [float(np.abs(a - b).max()) for a, b in zip((lo, si), run_nnef(x))])
+            lo, si = lo[0].astype(np.float64), float(si[0, 0])
             worst_l = max(worst_l, float(np.abs(lo - ref_l[j]).max()))
             worst_s = max(worst_s, abs(si - ref_s[j]))
             if keep:
                 te_logits.append(lo); te_sim.append(si)
-    log(f"onnx vs numpy head: max |logit diff| {worst_l:.2e}, max |similarity diff| {worst_s:.2e}")
+    log(f"onnx vs numpy head: max |logit diff| {worst_l:.2e}, max |similarity diff| {worst_s:.2e}; "
+        f"nnef (tract) vs onnx (onnxruntime): max |output diff| {worst_n:.2e}")
     if worst_l > 1e-4 or worst_s > 1e-4:
         raise SystemExit("exported model disagrees with the numpy head by more than 1e-4")
+    if worst_n > 1e-4:
+        raise SystemExit("the NNEF file disagrees with the ONNX file by more than 1e-4")
     te_logits, te_sim = np.array(te_logits), np.array(te_sim)
 
     manifest = {
-        "format": 1,
+        "format": 2,
         "name": f"yannong-leaf-{args.head}",
         "version": args.version,
         "created": args.created,
-        "model_file": "leaf.onnx",
-        "size": len(blob),
+        "model_file": to_nnef.FILE,
+        "size": len(shipped),
         "sha256": sha,
         "input": {"name": "image", "side": args.side, "layout": "nchw",
                   "mean": list(backbone.IMAGENET_MEAN), "std": list(backbone.IMAGENET_STD)},
@@ -220,7 +232,8 @@ def main(argv=None):
         }],
         "in_scope": {"output": "similarity", "min_similarity": smin},
         "training": {"backbone": BACKBONE_DESC, "data": _data_desc(args.data, items, glab, ds),
-                     "split": "by source_group", "seed": args.seed, "report": "REPORT.md"},
+                     "split": "by source_group", "seed": args.seed, "report": "REPORT.md",
+                     "onnx_sha256": hashlib.sha256(blob).hexdigest()},
     }
     with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
@@ -234,7 +247,8 @@ def main(argv=None):
     metrics["unlabelled"] = evaluation.unlabelled_check(ds.unlabelled or [], labels, cfg, run_full)
     metrics.update({
         "name": manifest["name"], "version": args.version, "head": args.head, "seed": args.seed,
-        "sha256": sha, "size": len(blob), "labels": labels, "manifest_values": cfg,
+        "sha256": sha, "size": len(shipped), "onnx_sha256": hashlib.sha256(blob).hexdigest(),
+        "onnx_size": len(blob), "labels": labels, "manifest_values": cfg,
         "thresholds_met_target": met, "backbone": BACKBONE_DESC, "augmentations": args.augs,
         "side": args.side,
         "command": _command(args), "data_root": _rel_root(args.data), "skipped": skipped,
@@ -258,7 +272,8 @@ def main(argv=None):
     log(f"test accuracy {metrics['test']['accuracy']:.3f}; CV {metrics['cross_validation']['backbone']['mean']:.3f}"
         f" ± {metrics['cross_validation']['backbone']['sd']:.3f}; non-leaf not sure "
         f"{metrics['non_leaf']['not_sure']}/{metrics['non_leaf']['count']}")
-    log(f"wrote {onnx_path} ({len(blob):,} bytes, sha256 {sha}) in {time.time() - t_start:.0f} s")
+    log(f"wrote {to_nnef.FILE} ({len(shipped):,} bytes, sha256 {sha}) and {onnx_path} "
+        f"({len(blob):,} bytes) in {time.time() - t_start:.0f} s")
     return manifest
 
 

@@ -55,7 +55,7 @@ struct Args {
     #[arg(long, value_name = "HEX")]
     lesson_key: Vec<String>,
     /// Publish a signed leaf-check model folder at start (manifest.json, manifest.sig and
-    /// the ONNX file; `yannong leaf sign` writes the signature), verified with the
+    /// the model file; `yannong leaf sign` writes the signature), verified with the
     /// `--lesson-key` keys and kept in `<data>/leaf-models`.
     #[arg(long, value_name = "DIR")]
     leaf_model: Vec<PathBuf>,

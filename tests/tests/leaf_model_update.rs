@@ -150,10 +150,10 @@ async fn a_cancelled_update_resumes_and_altered_bytes_are_refused() {
     let models =
         Arc::new(PublishedModels::open(&p.dir.path().join("leaf-models"), keys()).unwrap());
     models.publish(&signed_release(4, p.dir.path())).unwrap();
-    let onnx = p.dir.path().join("leaf-models/v4/leaf.onnx");
-    let mut bytes = std::fs::read(&onnx).unwrap();
+    let model = p.dir.path().join("leaf-models/v4/leaf.nnef.tar");
+    let mut bytes = std::fs::read(&model).unwrap();
     bytes[5000] ^= 0xFF;
-    std::fs::write(&onnx, bytes).unwrap();
+    std::fs::write(&model, bytes).unwrap();
     p.platform = p.platform.clone().with_models(models);
     p.stop().await;
     p.restart().await;

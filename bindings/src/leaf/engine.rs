@@ -16,7 +16,7 @@ pub struct LeafCheckEngine {
 
 #[uniffi::export]
 impl LeafCheckEngine {
-    /// Loads the model in `model_dir` (`manifest.json` + the ONNX file it names, checked
+    /// Loads the model in `model_dir` (`manifest.json` + the model file it names, checked
     /// against its SHA-256) once, off the caller's thread; with no folder, checks use the
     /// colour rule alone. `locale` (BCP-47, e.g. "zh-CN") picks the language of the texts'
     /// `text` and of error messages.

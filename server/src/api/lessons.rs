@@ -106,7 +106,7 @@ pub(super) async fn models(State(p): State<Platform>) -> Response {
 }
 
 /// A file of a model version: `manifest.json`, `manifest.sig` (exact bytes) or `model`
-/// (the ONNX file, with byte ranges).
+/// (the model file, with byte ranges).
 #[utoipa::path(get, path = "/api/v1/leaf-models/{version}/{file}",
     params(("version" = u32, Path), ("file" = String, Path)),
     responses((status = 200, content_type = "application/octet-stream", description = "the file"),

@@ -1,5 +1,5 @@
 //! Leaf-check models the platform offers phones: signed model folders (`manifest.json`,
-//! `manifest.sig`, the ONNX file) verified at publish and again at start, each version kept
+//! `manifest.sig`, the model file) verified at publish and again at start, each version kept
 //! in `<dir>/v<N>/` and served like a lesson pack's files (immutable URLs, byte ranges).
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Leaf-check models on the platform: the newest signed model it offers (public, like lesson
 //! packs). A version's files are immutable URLs below [`super::paths::leaf_model_file`]:
-//! `manifest.json`, `manifest.sig` (Ed25519 over the manifest bytes) and `model` (the ONNX
+//! `manifest.json`, `manifest.sig` (Ed25519 over the manifest bytes) and `model` (the model
 //! file, with byte ranges). The phone trusts nothing before the signature and SHA-256 check.
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 pub struct OfferedModel {
     pub name: String,
     pub version: u32,
-    /// Bytes of the ONNX file.
+    /// Bytes of the model file (NNEF tar).
     pub size: u64,
     pub sha256: String,
 }

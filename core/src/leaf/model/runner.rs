@@ -1,11 +1,13 @@
-//! Loads an ONNX model once with tract (checked against its manifest, shapes fixed, graph
-//! optimised) and runs it on one input tensor.
+//! Loads a model once with tract (checked against its manifest, graph optimised) and runs it on
+//! one input tensor. Models are NNEF archives (a plain tar of `graph.nnef` and `.dat` weights),
+//! converted from ONNX at training time (models/train/to_nnef.py) so that the app links tract's
+//! NNEF reader and not its ONNX front end (docs/size.md).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use tract_onnx::prelude::*;
+use tract_nnef::prelude::*;
 
 use super::ModelError;
 use super::calibrate::{HeadAnswer, read_head};
@@ -48,15 +50,15 @@ impl LeafModel {
     /// must match the manifest before tract sees a byte of it.
     pub fn load(dir: &Path) -> Result<LeafModel, ModelError> {
         let manifest = ModelManifest::from_json(&read_bounded(&dir.join(MANIFEST_FILE), 1 << 20)?)?;
-        let onnx = read_bounded(&dir.join(&manifest.model_file), MAX_MODEL_BYTES)?;
-        LeafModel::from_parts(manifest, &onnx)
+        let model = read_bounded(&dir.join(&manifest.model_file), MAX_MODEL_BYTES)?;
+        LeafModel::from_parts(manifest, &model)
     }
 
-    /// Builds from a validated manifest and the model bytes it describes.
-    pub fn from_parts(manifest: ModelManifest, onnx: &[u8]) -> Result<LeafModel, ModelError> {
+    /// Builds from a validated manifest and the model bytes (NNEF tar) it describes.
+    pub fn from_parts(manifest: ModelManifest, model: &[u8]) -> Result<LeafModel, ModelError> {
         manifest.validate()?;
-        check_bytes(&manifest, onnx)?;
-        let plan = optimise(&manifest, onnx)?;
+        check_bytes(&manifest, model)?;
+        let plan = optimise(&manifest, model)?;
         Ok(LeafModel { manifest, plan })
     }
 
@@ -133,16 +135,16 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ModelError> {
     std::fs::read(path).map_err(io)
 }
 
-fn check_bytes(manifest: &ModelManifest, onnx: &[u8]) -> Result<(), ModelError> {
-    if onnx.len() as u64 != manifest.size {
+fn check_bytes(manifest: &ModelManifest, bytes: &[u8]) -> Result<(), ModelError> {
+    if bytes.len() as u64 != manifest.size {
         return Err(ModelError::Integrity(format!(
             "{} is {} bytes, the manifest says {}",
             manifest.model_file,
-            onnx.len(),
+            bytes.len(),
             manifest.size
         )));
     }
-    let got = hex::encode(Sha256::digest(onnx));
+    let got = hex::encode(Sha256::digest(bytes));
     if got != manifest.sha256 {
         return Err(ModelError::Integrity(format!(
             "{} does not match its manifest's SHA-256",
@@ -152,12 +154,20 @@ fn check_bytes(manifest: &ModelManifest, onnx: &[u8]) -> Result<(), ModelError> 
     Ok(())
 }
 
-/// Parses, fixes the input shape, keeps only the outputs the manifest reads (in its order),
-/// and optimises: declutter plus tract's kernel selection for this CPU.
-fn optimise(manifest: &ModelManifest, onnx: &[u8]) -> Result<Plan, ModelError> {
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut &onnx[..])
-        .map_err(|e| ModelError::Model(format!("not a readable ONNX model: {e:#}")))?;
+/// [`prepare`], with a panic inside tract turned into an error: tract 0.23 panics on some
+/// malformed graphs (an undefined name in a fragment, for one), and a bad model file must never
+/// take the app down. Nothing is shared with the closure, so nothing is left half-changed.
+fn optimise(manifest: &ModelManifest, bytes: &[u8]) -> Result<Plan, ModelError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prepare(manifest, bytes)))
+        .unwrap_or_else(|_| Err(ModelError::Model("tract failed on this model file".into())))
+}
+
+/// Parses, checks the input against the manifest, keeps only the outputs the manifest reads (in
+/// its order), and optimises: tract's kernel selection for this CPU.
+fn prepare(manifest: &ModelManifest, bytes: &[u8]) -> Result<Plan, ModelError> {
+    let mut model = tract_nnef::nnef()
+        .model_for_read(&mut &bytes[..])
+        .map_err(|e| ModelError::Model(format!("not a readable NNEF model: {e:#}")))?;
     let inputs = model.input_outlets().map_err(tract_err)?.to_vec();
     let [input] = inputs.as_slice() else {
         return Err(ModelError::Model(format!(
@@ -173,9 +183,13 @@ fn optimise(manifest: &ModelManifest, onnx: &[u8]) -> Result<Plan, ModelError> {
         )));
     }
     let side = manifest.input.side as usize;
-    model = model
-        .with_input_fact(0, f32::fact([1, 3, side, side]).into())
-        .map_err(tract_err)?;
+    let expected = f32::fact([1, 3, side, side]);
+    let fact = model.input_fact(0).map_err(tract_err)?;
+    if *fact != expected {
+        return Err(ModelError::Model(format!(
+            "model input is {fact:?}, the manifest says {expected:?}"
+        )));
+    }
     let wanted = manifest
         .heads
         .iter()

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! <root>/current            {"version": 3, "previous": 2}   (atomic replace)
-//! <root>/v3/manifest.json   manifest.sig   leaf.onnx       (complete before `current` names it)
+//! <root>/v3/manifest.json   manifest.sig   leaf.nnef.tar   (complete before `current` names it)
 //! <root>/.staging-v4/       an install in progress (swept on open)
 //! ```
 //! Nothing is trusted before the signature over `manifest.json` verified with a key the app
@@ -81,7 +81,7 @@ impl ModelShelf {
         Ok(shelf)
     }
 
-    /// Where an update's ONNX file is downloaded to (kept across restarts to resume).
+    /// Where an update's model file is downloaded to (kept across restarts to resume).
     pub fn download_path(&self, version: u32) -> PathBuf {
         self.root.join(format!("{DOWNLOAD_PREFIX}{version}"))
     }
@@ -178,7 +178,7 @@ impl ModelShelf {
     }
 
     /// Verifies and installs a version: `manifest` and `signature` as the platform served
-    /// them, `model_file` the downloaded ONNX file (copied in, then deleted). The version must
+    /// them, `model_file` the downloaded model file (copied in, then deleted). The version must
     /// be newer than the active one. Returns the version.
     pub fn install(
         &self,
@@ -188,9 +188,9 @@ impl ModelShelf {
     ) -> Result<u32, ModelError> {
         let _guard = self.change.lock().unwrap_or_else(|p| p.into_inner());
         let parsed = self.verify(manifest, signature)?;
-        let onnx = std::fs::read(model_file).map_err(io(model_file))?;
+        let model = std::fs::read(model_file).map_err(io(model_file))?;
         // Checks size, SHA-256 and that tract can prepare it, before anything is switched.
-        LeafModel::from_parts(parsed.clone(), &onnx)?;
+        LeafModel::from_parts(parsed.clone(), &model)?;
         let staging = self
             .root
             .join(format!("{STAGING_PREFIX}{}", parsed.version));
@@ -199,7 +199,7 @@ impl ModelShelf {
         for (name, bytes) in [
             (MANIFEST_FILE, manifest),
             (SIGNATURE_FILE, signature),
-            (parsed.model_file.as_str(), &onnx[..]),
+            (parsed.model_file.as_str(), &model[..]),
         ] {
             let path = staging.join(name);
             write_synced(&path, bytes).map_err(io(&path))?;

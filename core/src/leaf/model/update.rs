@@ -1,4 +1,4 @@
-//! Fetching a newer leaf model from the platform: signed manifest first, then the ONNX file
+//! Fetching a newer leaf model from the platform: signed manifest first, then the model file
 //! with byte ranges (a dropped transfer resumes, also after the app was killed), then the
 //! shelf's verified install. The lesson downloader's file fetch does the transfer.
 
