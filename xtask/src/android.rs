@@ -15,6 +15,12 @@ const ABIS: &[(&str, &str)] = &[
     ("x86_64", "x86_64-linux-android"),
 ];
 const JNI_LIBS: &str = "android/core/src/main/jniLibs";
+/// The API level the libraries are linked for: the modules' `minSdk` (build.gradle.kts).
+/// cargo-ndk's default is 21.
+const MIN_SDK: &str = "24";
+/// Android's loader reads packed relocations (APS2) from API 23; lld packs them on request.
+/// RELR would be smaller still but needs API 28 (30 without Android's own tags).
+const PACK_RELOCATIONS: &str = "-Clink-arg=-Wl,--pack-dyn-relocs=android";
 
 pub fn build() -> Result {
     let ndk = find_ndk(|name| std::env::var_os(name).map(PathBuf::from));
@@ -52,9 +58,12 @@ pub fn build() -> Result {
     for (abi, _) in ABIS {
         ndk_build.args(["-t", abi]);
     }
+    ndk_build.args(["-P", MIN_SDK]);
     // `rustc --crate-type cdylib`: the crate also declares `lib` (for its tests and
     // uniffi-bindgen), and building that rlib alongside leaves the .so 3.3 MB larger
-    // (docs/size.md). cargo-ndk passes the subcommand through and copies any cdylib artifact.
+    // (docs/size.md). cargo-ndk passes the subcommand through and copies any cdylib artifact;
+    // it puts its `--target` before the `--`, after which rustc flags reach only this crate,
+    // the one being linked.
     ndk_build.arg("-o").arg(root.join(JNI_LIBS)).args([
         "rustc",
         "--profile",
@@ -64,6 +73,8 @@ pub fn build() -> Result {
         "--lib",
         "--crate-type",
         "cdylib",
+        "--",
+        PACK_RELOCATIONS,
     ]);
     cmd::run(&mut ndk_build)?;
     println!("Android libraries in {JNI_LIBS}/<abi>/libyannong_ffi.so");
@@ -165,6 +176,21 @@ mod tests {
         let found = find_ndk(|var| (var == "ANDROID_HOME").then(|| sdk.clone()));
         assert_eq!(found.unwrap(), sdk.join("ndk/27.1.12297006"));
         std::fs::remove_dir_all(&sdk).unwrap();
+    }
+
+    #[test]
+    fn links_for_the_modules_min_sdk() {
+        // Packed relocations need API 23; the libraries must not claim a lower level than
+        // the modules that load them.
+        for module in ["android/core", "android/app"] {
+            let script =
+                std::fs::read_to_string(cmd::root().join(module).join("build.gradle.kts")).unwrap();
+            assert!(
+                script.contains(&format!("minSdk = {MIN_SDK}")),
+                "{module} minSdk differs from {MIN_SDK}"
+            );
+        }
+        assert!(MIN_SDK.parse::<u32>().unwrap() >= 23);
     }
 
     #[test]
