@@ -9,7 +9,7 @@ back: it panics on load.)
 
 The tar is deterministic (sorted names, zero times and owners), so the same ONNX bytes give the
 same tar bytes and the manifest's SHA-256 is reproducible. It is not gzipped: the weights barely
-compress (≈ 7 %) and the platform's HTTP layer may compress downloads anyway.
+compress (≈ 8 %) and the platform's HTTP layer may compress downloads anyway.
 """
 import io
 import os
