@@ -92,15 +92,21 @@ fn a_changed_or_truncated_model_file_is_refused_before_use() {
     ));
 }
 
+/// `manifest` made to describe `bytes` (size and SHA-256), so only tract can refuse them.
+fn describing(mut manifest: ModelManifest, bytes: &[u8]) -> ModelManifest {
+    manifest.size = bytes.len() as u64;
+    manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    manifest
+}
+
 #[test]
 fn garbage_that_matches_its_manifest_is_a_model_error_not_a_panic() {
     let manifest_bytes = std::fs::read(model_dir().join(MANIFEST_FILE)).unwrap();
-    let mut manifest = ModelManifest::from_json(&manifest_bytes).unwrap();
+    let manifest = ModelManifest::from_json(&manifest_bytes).unwrap();
     let model = std::fs::read(model_dir().join("leaf.nnef.tar")).unwrap();
     for bad in [&b"not a model at all"[..], &model[..model.len() / 3]] {
-        manifest.size = bad.len() as u64;
-        manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bad));
-        let err = LeafModel::from_parts(manifest.clone(), bad).expect_err("refused");
+        let err =
+            LeafModel::from_parts(describing(manifest.clone(), bad), bad).expect_err("refused");
         assert!(matches!(err, ModelError::Model(_)), "{err}");
     }
     // Real model, manifest naming an output it does not have, or another input size.
@@ -147,16 +153,13 @@ graph network(image) -> (disease_logits) {
     let mut manifest =
         ModelManifest::from_json(&std::fs::read(model_dir().join(MANIFEST_FILE)).unwrap()).unwrap();
     manifest.in_scope = None;
-    manifest.size = bytes.len() as u64;
-    manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    let err = LeafModel::from_parts(manifest.clone(), &bytes).expect_err("refused");
+    let err =
+        LeafModel::from_parts(describing(manifest.clone(), &bytes), &bytes).expect_err("refused");
     assert!(matches!(err, ModelError::Model(_)), "{err}");
     assert!(err.to_string().contains("tract failed"), "{err}");
     // The same graph without the broken fragment is read, so the panic was the cause.
     let fine = nnef_tar(&graph.replace("onnx_ir_version", "1"));
-    manifest.size = fine.len() as u64;
-    manifest.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&fine));
-    assert!(LeafModel::from_parts(manifest, &fine).is_ok());
+    assert!(LeafModel::from_parts(describing(manifest, &fine), &fine).is_ok());
 }
 
 #[test]
