@@ -148,10 +148,7 @@ enum Build {
 fn plan(manifest: &ModelManifest, bytes: &[u8], build: Build) -> Plan {
     let mut model = tract_nnef::nnef().model_for_read(&mut &bytes[..]).unwrap();
     let outlets: Vec<OutletId> = manifest
-        .heads
-        .iter()
-        .map(|h| h.output.as_str())
-        .chain(manifest.in_scope.iter().map(|s| s.output.as_str()))
+        .outputs()
         .map(|name| model.find_outlet_label(name).unwrap())
         .collect();
     model.select_output_outlets(&outlets).unwrap();

@@ -140,6 +140,15 @@ impl ModelManifest {
         Ok(manifest)
     }
 
+    /// The model outputs the core reads, in the order `LeafModel::run` reads them: each head's
+    /// logits, then the in-scope similarity.
+    pub fn outputs(&self) -> impl Iterator<Item = &str> {
+        self.heads
+            .iter()
+            .map(|h| h.output.as_str())
+            .chain(self.in_scope.iter().map(|s| s.output.as_str()))
+    }
+
     /// The head of a kind, if the model has one.
     pub fn head(&self, kind: HeadKind) -> Option<&HeadSpec> {
         self.heads.iter().find(|h| h.kind == kind)
@@ -191,20 +200,18 @@ impl ModelManifest {
         if self.heads.is_empty() {
             return bad("no heads".into());
         }
-        let mut outputs: Vec<&str> = Vec::new();
         for (n, head) in self.heads.iter().enumerate() {
             if self.heads[..n].iter().any(|h| h.kind == head.kind) {
                 return bad(format!("two {} heads", head.kind.key()));
             }
-            outputs.push(&head.output);
             validate_head(head).or_else(|why| bad(format!("{} head: {why}", head.kind.key())))?;
         }
-        if let Some(s) = &self.in_scope {
-            if !(-1.0..=1.0).contains(&s.min_similarity) {
-                return bad("in_scope.min_similarity must be within −1…1".into());
-            }
-            outputs.push(&s.output);
+        if let Some(s) = &self.in_scope
+            && !(-1.0..=1.0).contains(&s.min_similarity)
+        {
+            return bad("in_scope.min_similarity must be within −1…1".into());
         }
+        let outputs: Vec<&str> = self.outputs().collect();
         for (n, out) in outputs.iter().enumerate() {
             if out.is_empty() || outputs[..n].contains(out) {
                 return bad(format!("output name {out:?} empty or used twice"));

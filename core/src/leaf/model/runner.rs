@@ -190,13 +190,8 @@ fn prepare(manifest: &ModelManifest, bytes: &[u8]) -> Result<Plan, ModelError> {
             "model input is {fact:?}, the manifest says {expected:?}"
         )));
     }
-    let wanted = manifest
-        .heads
-        .iter()
-        .map(|h| h.output.as_str())
-        .chain(manifest.in_scope.iter().map(|s| s.output.as_str()));
     let mut outlets = Vec::new();
-    for name in wanted {
+    for name in manifest.outputs() {
         outlets.push(
             model
                 .find_outlet_label(name)
