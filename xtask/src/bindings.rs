@@ -21,6 +21,8 @@ pub struct Bindings {
     pub swift_dir: PathBuf,
     /// The `yannong-server` binary built alongside, for tests that need a platform.
     pub server_bin: PathBuf,
+    /// The `yannong` CLI, built alongside for debug builds only (it signs the test pack).
+    pub cli_bin: PathBuf,
 }
 
 /// Builds `yannong-ffi` and `uniffi-bindgen` for the host and regenerates both languages
@@ -31,18 +33,32 @@ pub struct Bindings {
 pub fn generate(release: bool) -> Result<Bindings> {
     let profile = if release { "release" } else { "debug" };
     let mut build = cmd::cargo();
-    // The platform binary comes along: Kotlin and Swift tests start it on loopback.
-    build.args([
-        "build",
-        "-p",
-        "yannong-ffi",
-        "-p",
-        "uniffi-bindgen",
-        "-p",
-        "yannong-server",
-    ]);
     if release {
-        build.arg("--release");
+        // The platform binary comes along: the Kotlin benchmark starts it on loopback.
+        build.args([
+            "build",
+            "--release",
+            "-p",
+            "yannong-ffi",
+            "-p",
+            "uniffi-bindgen",
+            "-p",
+            "yannong-server",
+        ]);
+    } else {
+        // What the Kotlin and Swift tests need (the library, the platform, the CLI that signs
+        // the test pack), built with the features `cargo test --workspace` resolves: with
+        // fewer packages or without test targets, cargo unifies features differently
+        // (`yannong-core/builder`, dev-only ones) and rebuilds the core and everything above
+        // it, six minutes of a cold CI run. After the test step only binaries get linked.
+        build.args([
+            "build",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--tests",
+            "--bins",
+        ]);
     }
     cmd::run(&mut build)?;
 
@@ -57,6 +73,7 @@ pub fn generate(release: bool) -> Result<Bindings> {
     let out = root.join("build/bindings");
     let bindings = Bindings {
         server_bin: lib_dir.join(format!("yannong-server{}", std::env::consts::EXE_SUFFIX)),
+        cli_bin: lib_dir.join(format!("yannong{}", std::env::consts::EXE_SUFFIX)),
         kotlin_dir: out.join("kotlin"),
         swift_dir: out.join("swift"),
         lib_dir,

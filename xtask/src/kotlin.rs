@@ -42,7 +42,7 @@ const SERVER_BIN_PROPERTY: &str = "yannong.serverBin";
 pub fn test() -> Result<Counts> {
     let toolchain = Toolchain::ensure()?;
     let bindings = bindings::generate(false)?;
-    let pack = testpack::build()?;
+    let pack = testpack::build(&bindings.cli_bin)?;
     let root = cmd::root();
     let classes = root.join("build/kotlin/test-classes");
     toolchain.compile(

@@ -54,7 +54,7 @@ pub fn test() -> Result<Counts> {
         ));
     }
     let bindings = bindings::generate(false)?;
-    let pack = testpack::build()?;
+    let pack = testpack::build(&bindings.cli_bin)?;
 
     let dir =
         std::env::var_os(CHROOT_ENV).map_or_else(|| PathBuf::from(DEFAULT_CHROOT), PathBuf::from);

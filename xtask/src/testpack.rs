@@ -2,9 +2,11 @@
 //! throw-away signing key into `build/test-pack/`, by the real CLI (`yannong lessons …`).
 //!
 //! The key is made once and kept (`keygen` refuses to overwrite it); the pack is rebuilt on
-//! every run, which is fast and gives the same bytes for the same content and key.
+//! every run, which is fast and gives the same bytes for the same content and key. The CLI
+//! comes from `bindings::generate`'s build (a `cargo run` here would resolve features for
+//! the CLI alone and rebuild the core).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cmd::{self, Context, Result};
 
@@ -20,8 +22,10 @@ pub struct TestPack {
     pub public_key: String,
 }
 
-/// Makes the signing key if missing, rebuilds the pack, and returns both.
-pub fn build() -> Result<TestPack> {
+/// Makes the signing key if missing, rebuilds the pack with the CLI binary `cli_bin`, and
+/// returns both.
+pub fn build(cli_bin: &Path) -> Result<TestPack> {
+    let cli = || cmd::command(cli_bin);
     let root = cmd::root();
     let dir = root.join(DIR);
     std::fs::create_dir_all(&dir).context(format!("creating {}", dir.display()))?;
@@ -72,14 +76,7 @@ pub fn build() -> Result<TestPack> {
     Ok(TestPack { pack, public_key })
 }
 
-/// `yannong` (the CLI) through cargo, so it is built first if needed.
-fn cli() -> std::process::Command {
-    let mut cargo = cmd::cargo();
-    cargo.args(["run", "--quiet", "-p", "yannong-cli", "--"]);
-    cargo
-}
-
-fn write_public_key(path: &std::path::Path, key: &str) -> Result {
+fn write_public_key(path: &Path, key: &str) -> Result {
     std::fs::write(path, format!("{key}\n")).context(format!("writing {}", path.display()))
 }
 
