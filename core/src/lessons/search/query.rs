@@ -81,13 +81,21 @@ const STOP_WORDS: &[&str] = &[
 
 /// The query-time segmenter, loaded once (see the module docs for the dictionary).
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
-    let mut jieba = Jieba::with_dict(&mut include_str!("dict.txt").as_bytes())
+    let mut jieba = Jieba::with_dict(&mut dictionary().as_slice())
         // Both files are part of the source and a unit test loads them; an empty dictionary
         // would still segment (with the HMM), just less well.
         .unwrap_or_else(|_| Jieba::empty());
     let _ = jieba.load_dict(&mut include_str!("domain.txt").as_bytes());
     jieba
 });
+
+/// `dict.txt`, deflated by build.rs (half the size in the library).
+const DICT_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dict.txt.deflate"));
+
+/// `dict.txt` inflated; empty if that failed, which the tests rule out.
+fn dictionary() -> Vec<u8> {
+    miniz_oxide::inflate::decompress_to_vec(DICT_DEFLATED).unwrap_or_default()
+}
 
 /// Loads the segmenter and the pinyin tables.
 pub(super) fn warm_up() {
@@ -251,7 +259,8 @@ mod tests {
 
     #[test]
     fn dictionaries_load() {
-        assert!(Jieba::with_dict(&mut include_str!("dict.txt").as_bytes()).is_ok());
+        assert_eq!(dictionary(), include_bytes!("dict.txt"));
+        assert!(Jieba::with_dict(&mut dictionary().as_slice()).is_ok());
         let mut j = Jieba::empty();
         assert!(
             j.load_dict(&mut include_str!("domain.txt").as_bytes())
