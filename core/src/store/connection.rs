@@ -34,7 +34,8 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+/// Only SQLite errors, so that [`super::Store::read`] can report one as its caller's error.
+pub(super) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY

@@ -20,11 +20,14 @@ pub const DB_FILE_NAME: &str = "yannong.db";
 const READERS: usize = 2;
 
 /// Handle to the database. `Send + Sync`; share it behind an `Arc`.
+///
+/// A connection slot is empty after [`Store::close`] and is filled again by the next
+/// [`Store::read`] or [`Store::write`] that needs it.
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Option<Connection>>,
+    readers: Vec<Mutex<Option<Connection>>>,
 }
 
 impl Store {
@@ -52,12 +55,12 @@ impl Store {
         let mut writer = connection::open_writer(path)?;
         schema.migrate_to_latest(&mut writer)?;
         let readers = (0..readers.max(1))
-            .map(|_| connection::open_reader(path).map(Mutex::new))
+            .map(|_| connection::open_reader(path).map(|c| Mutex::new(Some(c))))
             .collect::<Result<Vec<_>, _>>()?;
         tracing::debug!(path = %path.display(), "store opened");
         Ok(Store {
             path: path.to_path_buf(),
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             readers,
         })
     }
@@ -71,7 +74,11 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = lock(&self.writer);
+        let mut slot = lock(&self.writer);
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            None => slot.insert(connection::open_writer(&self.path)?),
+        };
         let tx = conn.transaction().map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
@@ -79,13 +86,41 @@ impl Store {
     }
 
     /// Runs `f` on a read-only connection; concurrent with the writer thanks to WAL.
-    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let conn = self
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut slot = self
             .readers
             .iter()
             .find_map(|r| r.try_lock().ok())
             .unwrap_or_else(|| lock(&self.readers[0]));
-        f(&conn)
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            None => slot.insert(connection::open_reader(&self.path)?),
+        };
+        f(conn)
+    }
+
+    /// Closes every connection, which releases the database's file locks; the next read or
+    /// write opens what it needs again. Waits for reads and writes in progress.
+    ///
+    /// For a database shared with another process: iOS ends an app that is suspended while
+    /// it holds a lock on a file in an app group container (`0xdead10cc`), so an app sharing
+    /// the database with its notification extension closes it before it is suspended. The
+    /// writer closes last, so SQLite checkpoints the WAL into the database and removes it.
+    pub fn close(&self) -> Result<(), StoreError> {
+        for slot in self.readers.iter().chain([&self.writer]) {
+            let mut slot = lock(slot);
+            if let Some(conn) = slot.take()
+                && let Err((conn, e)) = conn.close()
+            {
+                *slot = Some(conn);
+                return Err(e.into());
+            }
+        }
+        tracing::debug!(path = %self.path.display(), "store closed");
+        Ok(())
     }
 
     /// The schema version the database is at (always the latest once opened).
@@ -96,7 +131,7 @@ impl Store {
 
 /// A poisoned lock only means another thread panicked mid-call; SQLite rolled back whatever it
 /// was doing, so the connection is still sound.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

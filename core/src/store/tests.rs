@@ -299,3 +299,94 @@ fn a_full_disk_is_reported_as_such_and_loses_nothing() {
         .unwrap();
     assert_eq!(ids, ["kept"]);
 }
+
+/// Whether a connection of another process could lock the whole file right now: in exclusive
+/// locking mode a WAL database needs an exclusive lock on the file, which every open
+/// connection's shared lock prevents. No waiting: busy means someone holds a lock.
+fn exclusive_lock_free(path: &Path) -> bool {
+    let other = Connection::open(path).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    other
+        .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")
+        .is_ok()
+}
+
+#[test]
+fn close_releases_the_files_and_the_next_use_reopens() {
+    let dir = TempDir::new().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let path = store.path().to_path_buf();
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let count = |store: &Store| -> i64 {
+        store
+            .read(|c| c.query_row("SELECT count(*) FROM custom_recipes", [], |r| r.get(0)))
+            .unwrap()
+    };
+    let insert = |store: &Store, id: &str| {
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO custom_recipes (id, json, created_at, updated_at) \
+                     VALUES (?1, '{}', 1, 1)",
+                    [id],
+                )
+                .map_err(StoreError::from)
+            })
+            .unwrap();
+    };
+    insert(&store, "a");
+    assert_eq!(count(&store), 1);
+    assert!(wal.exists() && !exclusive_lock_free(&path));
+
+    store.close().unwrap();
+    // The writer closed last: its checkpoint moved the WAL into the file and removed it.
+    assert!(!wal.exists());
+    assert!(exclusive_lock_free(&path));
+    store.close().unwrap(); // closing a closed store changes nothing
+
+    // Reads and writes open what they need again, and see everything written before.
+    assert_eq!(count(&store), 1);
+    insert(&store, "b");
+    assert_eq!(count(&store), 2);
+    assert!(!exclusive_lock_free(&path));
+}
+
+#[test]
+fn close_waits_for_a_write_in_progress() {
+    let dir = TempDir::new().unwrap();
+    let store = Arc::new(Store::open_in_dir(dir.path()).unwrap());
+    let (started, wait) = std::sync::mpsc::channel();
+    let writer = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            store
+                .write(|tx| {
+                    started.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    tx.execute(
+                        "INSERT INTO custom_recipes (id, json, created_at, updated_at) \
+                         VALUES ('late', '{}', 1, 1)",
+                        [],
+                    )
+                    .map_err(StoreError::from)
+                })
+                .unwrap()
+        })
+    };
+    wait.recv().unwrap();
+    store.close().unwrap();
+    // Had close skipped the busy writer, its connection would still hold the file.
+    assert!(exclusive_lock_free(store.path()));
+    writer.join().unwrap();
+    // The write committed before the close took its connection.
+    let n: i64 = store
+        .read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM custom_recipes WHERE id = 'late'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(n, 1);
+}
