@@ -51,11 +51,14 @@ pub fn generate(release: bool) -> Result<Bindings> {
         // fewer packages or without test targets, cargo unifies features differently
         // (`yannong-core/builder`, dev-only ones) and rebuilds the core and everything above
         // it, six minutes of a cold CI run. After the test step only binaries get linked.
+        // `--lib`: cargo copies a library to target/debug only when it was asked for, not
+        // when tests merely depend on it.
         build.args([
             "build",
             "--workspace",
             "--exclude",
             "xtask",
+            "--lib",
             "--tests",
             "--bins",
         ]);
