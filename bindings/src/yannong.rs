@@ -50,4 +50,14 @@ impl Yannong {
     pub fn database_path(&self) -> String {
         self.store.path().display().to_string()
     }
+
+    /// Closes the database's connections, releasing its file locks; the next call that needs
+    /// the database opens it again. For an app that shares the database with another process
+    /// (an iOS app and its notification extension in an app group container: iOS ends a
+    /// suspended app that holds a lock there). Waits for reads and writes in progress; runs
+    /// off the caller's thread.
+    pub async fn close_database(&self) -> Result<(), YannongError> {
+        let store = Arc::clone(&self.store);
+        blocking(move |_| Ok(store.close()?)).await
+    }
 }

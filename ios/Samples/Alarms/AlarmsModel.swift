@@ -74,6 +74,23 @@ final class AlarmsModel: ObservableObject {
         notice = refreshed.problem
     }
 
+    /// When the app leaves the foreground. iOS ends a suspended app that still holds a lock on
+    /// a file in the app group container (`0xdead10cc`), and the database there is shared with
+    /// the extension: close it, under a background task so that iOS waits for it. The next
+    /// call (the refresh on return) opens it again.
+    func closeDatabase() {
+        let app = UIApplication.shared
+        let background = app.beginBackgroundTask(withName: "yn.closeDatabase")
+        Task {
+            do {
+                try await SharedCore.shared.core().client.closeDatabase()
+            } catch {
+                notice = userMessage(for: error)
+            }
+            app.endBackgroundTask(background)
+        }
+    }
+
     func acknowledge(_ alarmId: Int64) async {
         do {
             notice = try await AlarmCalls.acknowledge(alarmId)

@@ -13,6 +13,8 @@ struct AlarmsView: View {
         .onChange(of: scenePhase) { phase in
             // Back in front: fetch what pushes may have missed.
             if phase == .active { Task { await model.refresh() } }
+            // Leaving: let go of the database the extension shares.
+            if phase == .background { model.closeDatabase() }
         }
     }
 

@@ -63,6 +63,9 @@ final class NotificationService: UNNotificationServiceExtension {
             log.error("push refused: \(userMessage(for: error), privacy: .public)")
             delivery.finish(.original)
         }
+        // Let go of the shared database until the next push: iOS ends a suspended process
+        // that holds a lock on a file in the app group container (`0xdead10cc`).
+        try? await SharedCore.shared.core().client.closeDatabase()
     }
 }
 

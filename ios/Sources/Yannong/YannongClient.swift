@@ -79,6 +79,20 @@ public final class YannongClient: Sendable {
     /// The database file, for support screens.
     public var databaseURL: URL { URL(fileURLWithPath: core.databasePath()) }
 
+    /// Closes the database's files; the next call that needs the database opens them again.
+    ///
+    /// Call it when the app moves to the background if the database lives in an app group
+    /// container shared with an extension: iOS ends a suspended app that still holds a lock
+    /// on a file there (crash code `0xdead10cc`). Stop streams and background work first,
+    /// since anything that still reads or writes opens the database again. Waits for reads and
+    /// writes in progress and always runs to the end.
+    ///
+    /// - Throws: `YannongError.Storage(detail:diskFull:)` if SQLite cannot close it (the
+    ///   database then stays open and usable).
+    public func closeDatabase() async throws {
+        try await core.closeDatabase()
+    }
+
     // MARK: Recipes
 
     /// All recipes: the built-in ones (lower, middle and upper leaves, in that order), then the

@@ -138,6 +138,16 @@ await test("open creates the database in the data directory") { t in
     t.equal(client.languageTag, "en-US", "language tag")
 }
 
+await test("closeDatabase lets go of the files; the next call opens them again") { t in
+    let wal = client.databaseURL.path + "-wal"
+    let before = try await client.recipes().map(\.id)
+    t.expect(FileManager.default.fileExists(atPath: wal), "no WAL file while open")
+    try await client.closeDatabase()
+    // The last connection to close checkpoints the WAL and removes it.
+    t.expect(!FileManager.default.fileExists(atPath: wal), "WAL file left after closing")
+    t.equal(try await client.recipes().map(\.id), before, "recipes after reopening")
+}
+
 await test("open refuses a URL that is not a file URL") { t in
     let e = await t.error("open(https:)") {
         _ = try await YannongClient.open(dataDirectory: URL(string: "https://example.com/x")!)
