@@ -163,6 +163,33 @@ graph network(image) -> (disease_logits) {
 }
 
 #[test]
+fn tract_operators_beyond_the_cast_are_refused_by_name() {
+    // The app reads models with the standard NNEF operators and `tract_core_cast` only
+    // (core/src/leaf/model/nnef.rs): the rest of tract's operators are not linked into it.
+    let graph = |body: &str| {
+        format!(
+            "version 1.0;\n\nextension tract_registry tract_core;\n\n\
+             graph network(image) -> (disease_logits) {{\n  \
+             image = external(shape = [1, 3, 192, 192]);\n  {body}\n}}\n"
+        )
+    };
+    let mut manifest =
+        ModelManifest::from_json(&std::fs::read(model_dir().join(MANIFEST_FILE)).unwrap()).unwrap();
+    manifest.in_scope = None;
+    let cast = nnef_tar(&graph(
+        "disease_logits = tract_core_cast(tract_core_cast(image, to = \"f16\"), to = \"f32\");",
+    ));
+    assert!(LeafModel::from_parts(describing(manifest.clone(), &cast), &cast).is_ok());
+    for op in ["tract_core_erf", "tract_core_hard_swish"] {
+        let bytes = nnef_tar(&graph(&format!("disease_logits = {op}(image);")));
+        let err = LeafModel::from_parts(describing(manifest.clone(), &bytes), &bytes)
+            .expect_err("refused");
+        assert!(matches!(err, ModelError::Model(_)), "{err}");
+        assert!(err.to_string().contains(op), "{err}");
+    }
+}
+
+#[test]
 fn one_photo_gives_one_answer_from_jpeg_rgba_and_nv21() {
     let path = first_photo("cercospora");
     let jpeg = std::fs::read(&path).unwrap();

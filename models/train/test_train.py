@@ -4,6 +4,7 @@ import json
 import os
 import pickle
 import sys
+import tarfile
 
 import numpy as np
 import onnxruntime as ort
@@ -123,6 +124,19 @@ def test_folder_trains_end_to_end(trained):
     assert to_nnef.convert(str(out / "leaf.onnx")) == shipped  # deterministic conversion
     for f in ("REPORT.md", "eval/metrics.json", "eval/split.csv", "eval/test.csv"):
         assert (out / f).exists(), f
+
+
+def test_only_operators_the_app_reads_pass_the_conversion():
+    shipped = tarfile.open(os.path.join(os.path.dirname(__file__), "..", "leaf", "leaf.nnef.tar"))
+    graph = shipped.extractfile("graph.nnef").read().decode("utf-8")
+    to_nnef.check_operators(graph)  # the shipped model: properties fragment and a cast
+    head = "version 1.0;\nextension tract_registry tract_core;\n"
+    for body, named in [("y = tract_core_erf(x);", "tract_core_erf"),
+                        ("y = tract_core_fft(x, axis = 1, inverse = false);", "tract_core_fft")]:
+        with pytest.raises(SystemExit, match=named):
+            to_nnef.check_operators(head + body)
+    with pytest.raises(SystemExit, match="tract_resource"):
+        to_nnef.check_operators("version 1.0;\nextension tract_registry tract_resource;\n")
 
 
 def test_corrupt_image_is_skipped_with_a_warning(trained, capsys):

@@ -5,7 +5,9 @@ front end nor its operator zoo (docs/size.md). The conversion runs here, at trai
 with the same tract version the core pins (0.23.9). The graph uses standard NNEF operators; only
 the model's properties (ONNX producer and IR version) go through tract's `tract_core_properties`
 fragment. (Writing without the tract_core extension puts them in a form tract 0.23.9 cannot read
-back: it panics on load.)
+back: it panics on load.) The app's reader knows `tract_core_cast` and no other tract operator
+(core/src/leaf/model/nnef.rs keeps the rest out of the app), so `convert` refuses a graph that
+needs another one.
 
 The tar is deterministic (sorted names, zero times and owners), so the same ONNX bytes give the
 same tar bytes and the manifest's SHA-256 is reproducible. It is not gzipped: the weights barely
@@ -13,6 +15,7 @@ compress (≈ 8 %) and the platform's HTTP layer may compress downloads anyway.
 """
 import io
 import os
+import re
 import tarfile
 import tempfile
 
@@ -21,6 +24,9 @@ import tract
 
 FILE = "leaf.nnef.tar"
 TRACT_VERSION = "0.23.9"
+# tract operators the app's NNEF reader knows; `tract_core_properties` is a fragment the graph
+# defines itself.
+APP_OPERATORS = {"tract_core_cast", "tract_core_properties"}
 
 
 def convert(onnx_path):
@@ -31,7 +37,20 @@ def convert(onnx_path):
     with tempfile.TemporaryDirectory() as d:
         folder = os.path.join(d, "model")  # tract refuses to write into an existing folder
         tract.nnef().write_model_to_dir(model, folder)
+        with open(os.path.join(folder, "graph.nnef"), encoding="utf-8") as f:
+            check_operators(f.read())
         return _tar(folder)
+
+
+def check_operators(graph):
+    """Stops if the NNEF text uses a tract extension or operator the app cannot read."""
+    registries = set(re.findall(r"^extension\s+tract_registry\s+(\w+)\s*;", graph, re.M))
+    unknown = sorted(registries - {"tract_core"})
+    unknown += sorted(set(re.findall(r"\b(tract_\w+)\s*\(", graph)) - APP_OPERATORS)
+    if unknown:
+        raise SystemExit(
+            f"the model needs {', '.join(unknown)}, which the app's NNEF reader does not "
+            "link (core/src/leaf/model/nnef.rs): export it with standard operators")
 
 
 def _tar(folder):

@@ -12,6 +12,10 @@ pub mod registry;
 pub mod resource;
 pub mod ser;
 pub mod tensors;
+// Yannong patch: behind a feature because this module registers the `patch` model transform
+// with a static constructor, which reaches `nnef()`, and with it every operator of the
+// `tract_core` registry, from any binary that links tract-nnef, used or not.
+#[cfg(feature = "patch-transform")]
 mod transform;
 
 pub use ast::ProtoModel;

@@ -4,6 +4,7 @@
 
 mod calibrate;
 mod manifest;
+mod nnef;
 mod runner;
 mod shelf;
 mod update;

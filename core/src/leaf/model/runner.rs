@@ -1,7 +1,8 @@
 //! Loads a model once with tract (checked against its manifest, graph optimised) and runs it on
 //! one input tensor. Models are NNEF archives (a plain tar of `graph.nnef` and `.dat` weights),
 //! converted from ONNX at training time (models/train/to_nnef.py) so that the app links tract's
-//! NNEF reader and not its ONNX front end (docs/size.md).
+//! NNEF reader and not its ONNX front end (docs/size.md), and read with the standard operators
+//! only (`nnef.rs`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -165,7 +166,7 @@ fn optimise(manifest: &ModelManifest, bytes: &[u8]) -> Result<Plan, ModelError> 
 /// Parses, checks the input against the manifest, keeps only the outputs the manifest reads (in
 /// its order), and optimises: tract's kernel selection for this CPU.
 fn prepare(manifest: &ModelManifest, bytes: &[u8]) -> Result<Plan, ModelError> {
-    let mut model = tract_nnef::nnef()
+    let mut model = super::nnef::reader()
         .model_for_read(&mut &bytes[..])
         .map_err(|e| ModelError::Model(format!("not a readable NNEF model: {e:#}")))?;
     let inputs = model.input_outlets().map_err(tract_err)?.to_vec();
