@@ -2,7 +2,11 @@
 //! buffer in place whenever that is safe.
 
 use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::pixels::{U8, U8x2, U8x3, U8x4};
+use fast_image_resize::{
+    FilterType, IntoImageView, IntoImageViewMut, PixelTrait, PixelType, ResizeAlg, ResizeOptions,
+    Resizer,
+};
 
 use super::error::LeafError;
 use super::frame::View;
@@ -79,14 +83,8 @@ pub(crate) fn resize_view(
         let (cols, rows) = (cols as u32, full_rows as u32);
         let src = ImageRef::new(cols, rows, &view.data[..full_rows * view.row_stride], pt)
             .map_err(resize_err)?;
-        let mut dst = Image::new(out_w, out_h, pt);
-        resizer
-            .resize(
-                &src,
-                &mut dst,
-                &options.crop(rect.x, rect.y, rect.w, rect.h),
-            )
-            .map_err(resize_err)?;
+        let crop = options.crop(rect.x, rect.y, rect.w, rect.h);
+        let dst = resize(resizer, &src, (out_w, out_h), &crop)?;
         return Ok(keep_first(dst.into_vec(), view.elem, view.take));
     }
 
@@ -107,10 +105,42 @@ pub(crate) fn resize_view(
         }
     }
     let src = ImageRef::new(cw as u32, ch as u32, &region, out_pt).map_err(resize_err)?;
-    let mut dst = Image::new(out_w, out_h, out_pt);
     let crop = options.crop(rect.x - x0 as f64, rect.y - y0 as f64, rect.w, rect.h);
-    resizer.resize(&src, &mut dst, &crop).map_err(resize_err)?;
-    Ok(dst.into_vec())
+    Ok(resize(resizer, &src, (out_w, out_h), &crop)?.into_vec())
+}
+
+/// `src` resized to `width`×`height`, for the byte pixel types only. `Resizer::resize` matches
+/// on every pixel type the crate has (16-bit, float, …), which links all their kernels: 1.3 MB
+/// of the arm64 library that the leaf check never runs (docs/size.md).
+fn resize(
+    resizer: &mut Resizer,
+    src: &ImageRef<'_>,
+    (width, height): (u32, u32),
+    options: &ResizeOptions,
+) -> Result<Image<'static>, LeafError> {
+    fn typed<P: PixelTrait>(
+        resizer: &mut Resizer,
+        src: &ImageRef<'_>,
+        dst: &mut Image<'_>,
+        options: &ResizeOptions,
+    ) -> Result<(), LeafError> {
+        // Both are of type P, which the caller matched.
+        let (Some(src), Some(mut dst)) = (src.image_view::<P>(), dst.image_view_mut::<P>()) else {
+            return Err(resize_err("pixel type mismatch"));
+        };
+        resizer
+            .resize_typed(&src, &mut dst, options)
+            .map_err(resize_err)
+    }
+    let mut dst = Image::new(width, height, src.pixel_type());
+    match src.pixel_type() {
+        PixelType::U8 => typed::<U8>(resizer, src, &mut dst, options),
+        PixelType::U8x2 => typed::<U8x2>(resizer, src, &mut dst, options),
+        PixelType::U8x3 => typed::<U8x3>(resizer, src, &mut dst, options),
+        PixelType::U8x4 => typed::<U8x4>(resizer, src, &mut dst, options),
+        _ => Err(resize_err("unsupported sample size")),
+    }?;
+    Ok(dst)
 }
 
 /// Keeps the first `take` bytes of every `elem`-byte pixel.
