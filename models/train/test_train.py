@@ -132,7 +132,9 @@ def test_only_operators_the_app_reads_pass_the_conversion():
     to_nnef.check_operators(graph)  # the shipped model: properties fragment and a cast
     head = "version 1.0;\nextension tract_registry tract_core;\n"
     for body, named in [("y = tract_core_erf(x);", "tract_core_erf"),
-                        ("y = tract_core_fft(x, axis = 1, inverse = false);", "tract_core_fft")]:
+                        ("y = tract_core_fft(x, axis = 1, inverse = false);", "tract_core_fft"),
+                        ("y = sigmoid(conv(x, w, b));", "sigmoid"),
+                        ('y = box(x, size = [1, 1, 2, 2], border = "ignore");', "box")]:
         with pytest.raises(SystemExit, match=named):
             to_nnef.check_operators(head + body)
     with pytest.raises(SystemExit, match="tract_resource"):

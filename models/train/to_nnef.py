@@ -5,9 +5,9 @@ front end nor its operator zoo (docs/size.md). The conversion runs here, at trai
 with the same tract version the core pins (0.23.9). The graph uses standard NNEF operators; only
 the model's properties (ONNX producer and IR version) go through tract's `tract_core_properties`
 fragment. (Writing without the tract_core extension puts them in a form tract 0.23.9 cannot read
-back: it panics on load.) The app's reader knows `tract_core_cast` and no other tract operator
-(core/src/leaf/model/nnef.rs keeps the rest out of the app), so `convert` refuses a graph that
-needs another one.
+back: it panics on load.) The app reads models with the operators listed in
+core/src/leaf/model/operators.txt and no others (keeping the rest of tract out of the app), so
+`convert` refuses a graph that invokes anything else.
 
 The tar is deterministic (sorted names, zero times and owners), so the same ONNX bytes give the
 same tar bytes and the manifest's SHA-256 is reproducible. It is not gzipped: the weights barely
@@ -24,9 +24,9 @@ import tract
 
 FILE = "leaf.nnef.tar"
 TRACT_VERSION = "0.23.9"
-# tract operators the app's NNEF reader knows; `tract_core_properties` is a fragment the graph
-# defines itself.
-APP_OPERATORS = {"tract_core_cast", "tract_core_properties"}
+# The operators the app's NNEF reader knows, shared with the core.
+OPERATORS_TXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "src",
+                             "leaf", "model", "operators.txt")
 
 
 def convert(onnx_path):
@@ -42,15 +42,27 @@ def convert(onnx_path):
         return _tar(folder)
 
 
+def app_operators():
+    """The operator names in the core's operators.txt."""
+    with open(OPERATORS_TXT, encoding="utf-8") as f:
+        return {line.split("#")[0].strip() for line in f} - {""}
+
+
 def check_operators(graph):
-    """Stops if the NNEF text uses a tract extension or operator the app cannot read."""
-    registries = set(re.findall(r"^extension\s+tract_registry\s+(\w+)\s*;", graph, re.M))
+    """Stops if the NNEF text invokes an operator, or names a tract extension, the app lacks.
+
+    Conservative: a standard fragment (`relu`, …) is refused by name even where the primitives
+    it expands into are listed."""
+    text = re.sub(r'"[^"]*"', '""', graph)  # string values are not invocations
+    defined = set(re.findall(r"^\s*(?:fragment|graph)\s+(\w+)", text, re.M))
+    registries = set(re.findall(r"^extension\s+tract_registry\s+(\w+)\s*;", text, re.M))
+    invoked = set(re.findall(r"\b([A-Za-z_]\w*)\s*(?:<[^<>()]*>)?\s*\(", text))
     unknown = sorted(registries - {"tract_core"})
-    unknown += sorted(set(re.findall(r"\b(tract_\w+)\s*\(", graph)) - APP_OPERATORS)
+    unknown += sorted(invoked - defined - app_operators())
     if unknown:
         raise SystemExit(
-            f"the model needs {', '.join(unknown)}, which the app's NNEF reader does not "
-            "link (core/src/leaf/model/nnef.rs): export it with standard operators")
+            f"the model needs {', '.join(unknown)}, which the app's NNEF reader does not have "
+            "(core/src/leaf/model/operators.txt)")
 
 
 def _tar(folder):

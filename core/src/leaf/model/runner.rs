@@ -1,8 +1,8 @@
 //! Loads a model once with tract (checked against its manifest, graph optimised) and runs it on
 //! one input tensor. Models are NNEF archives (a plain tar of `graph.nnef` and `.dat` weights),
 //! converted from ONNX at training time (models/train/to_nnef.py) so that the app links tract's
-//! NNEF reader and not its ONNX front end (docs/size.md), and read with the standard operators
-//! only (`nnef.rs`).
+//! NNEF reader and not its ONNX front end (docs/size.md), and read with a fixed operator set
+//! (`nnef.rs`, `operators.txt`).
 
 use std::path::Path;
 use std::sync::Arc;
