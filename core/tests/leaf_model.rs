@@ -180,7 +180,12 @@ fn operators_beyond_the_listed_ones_are_refused_by_name() {
         "disease_logits = tract_core_cast(tract_core_cast(image, to = \"f16\"), to = \"f32\");",
     ));
     assert!(LeafModel::from_parts(describing(manifest.clone(), &cast), &cast).is_ok());
-    for op in ["tract_core_erf", "tract_core_hard_swish", "sigmoid", "softmax"] {
+    for op in [
+        "tract_core_erf",
+        "tract_core_hard_swish",
+        "sigmoid",
+        "softmax",
+    ] {
         let bytes = nnef_tar(&graph(&format!("disease_logits = {op}(image);")));
         let err = LeafModel::from_parts(describing(manifest.clone(), &bytes), &bytes)
             .expect_err("refused");
