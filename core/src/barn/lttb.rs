@@ -6,7 +6,7 @@
 /// always included, in order. Returns every index when there are no more points than that.
 pub fn lttb(points: &[(f64, f64)], threshold: usize) -> Vec<usize> {
     let n = points.len();
-    if threshold >= n || n <= 2 {
+    if threshold >= n {
         return (0..n).collect();
     }
     if threshold < 3 {
@@ -81,6 +81,9 @@ mod tests {
         assert_eq!(lttb(&pts, 1), vec![0]);
         assert_eq!(lttb(&pts, 2), vec![0, 9]);
         assert!(lttb(&[], 5).is_empty());
+        // Fewer points than buckets need, but still more than asked for.
+        assert_eq!(lttb(&pts[..2], 0), Vec::<usize>::new());
+        assert_eq!(lttb(&pts[..2], 1), vec![0]);
     }
 
     proptest! {
