@@ -68,6 +68,46 @@ fn the_feed_head_is_computed_for_feeds_received_before_it_existed() {
     assert_eq!(heads, vec![(3, 2)]);
 }
 
+/// The SQLite the tests run is the one the app ships: built with `LIBSQLITE3_FLAGS` from
+/// `.cargo/config.toml` (docs/size.md), FTS5 and JSON in, extension loading and FTS3 out.
+#[test]
+fn sqlite_is_built_as_configured_for_the_app() {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for wanted in ["ENABLE_FTS5", "OMIT_LOAD_EXTENSION", "OMIT_DEPRECATED"] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "{wanted} in {options:?}"
+        );
+    }
+    for unwanted in [
+        "ENABLE_FTS3",
+        "ENABLE_RTREE",
+        "ENABLE_STAT4",
+        "ENABLE_DBSTAT_VTAB",
+    ] {
+        assert!(
+            !options.iter().any(|o| o == unwanted),
+            "{unwanted} in {options:?}"
+        );
+    }
+    let a: i64 = conn
+        .query_row("SELECT json_extract('{\"a\": 7}', '$.a')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(a, 7);
+    assert!(
+        conn.execute_batch("CREATE VIRTUAL TABLE t3 USING fts3(body)")
+            .is_err()
+    );
+    conn.execute_batch("CREATE VIRTUAL TABLE t5 USING fts5(body)")
+        .unwrap();
+}
+
 #[test]
 fn migration_list_is_valid() {
     migrations_up_to(STEPS).validate().unwrap();
