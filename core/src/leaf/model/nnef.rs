@@ -48,9 +48,11 @@ const STANDARD: [(&str, Read); 16] = [
 /// A reader for leaf model archives: `graph.nnef`, its `.dat` weights and an optional
 /// `graph.quant`; no sub-models.
 pub(super) fn reader() -> Nnef {
+    // Parsed once: the registry takes declarations and fragments from it too.
+    let stdlib = tract_nnef::framework::stdlib();
     Nnef {
-        stdlib: tract_nnef::framework::stdlib(),
-        registries: vec![standard(), tract_core()],
+        registries: vec![standard(&stdlib), tract_core()],
+        stdlib,
         resource_loaders: vec![
             GraphNnefLoader.into_boxed(),
             DatLoader.into_boxed(),
@@ -61,9 +63,8 @@ pub(super) fn reader() -> Nnef {
     }
 }
 
-fn standard() -> Registry {
+fn standard(stdlib: &[FragmentDef]) -> Registry {
     let mut registry = Registry::new("tract_nnef");
-    let stdlib = tract_nnef::framework::stdlib();
     for (id, read) in STANDARD {
         match read {
             Read::Standard(load) => {
@@ -79,10 +80,8 @@ fn standard() -> Registry {
     }
     // Fragments with a body (relu, mean_reduce, …) expand into primitives when read; one
     // expanding into an operator missing above fails like that operator.
-    for frag in stdlib {
-        if frag.body.is_some() {
-            registry.register_fragment(frag);
-        }
+    for frag in stdlib.iter().filter(|f| f.body.is_some()) {
+        registry.register_fragment(frag.clone());
     }
     registry
 }
