@@ -75,10 +75,7 @@ impl Store {
         E: From<StoreError>,
     {
         let mut slot = lock(&self.writer);
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            None => slot.insert(connection::open_writer(&self.path)?),
-        };
+        let conn = reopened(&mut slot, || connection::open_writer(&self.path))?;
         let tx = conn.transaction().map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
@@ -95,10 +92,7 @@ impl Store {
             .iter()
             .find_map(|r| r.try_lock().ok())
             .unwrap_or_else(|| lock(&self.readers[0]));
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            None => slot.insert(connection::open_reader(&self.path)?),
-        };
+        let conn = reopened(&mut slot, || connection::open_reader(&self.path))?;
         f(conn)
     }
 
@@ -126,6 +120,17 @@ impl Store {
     /// The schema version the database is at (always the latest once opened).
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         self.read(migrations::schema_version)
+    }
+}
+
+/// The slot's connection, opened again with `open` if [`Store::close`] emptied the slot.
+fn reopened<E>(
+    slot: &mut Option<Connection>,
+    open: impl FnOnce() -> Result<Connection, E>,
+) -> Result<&mut Connection, E> {
+    match slot {
+        Some(conn) => Ok(conn),
+        None => Ok(slot.insert(open()?)),
     }
 }
 
